@@ -1,0 +1,94 @@
+/* cli.h: the driver's internal contract between main.c (pass sequencing),
+ * options.c (the stap command line) and kconfig.c (kernel configuration).
+ *
+ * Nothing outside cli/ includes this header; the driver's only public face
+ * is its command line.  It declares no compiler types: the front end's are
+ * in frontend.h and the driver fills FeOptions from a CliOptions.
+ */
+#ifndef STAPJIT_CLI_H
+#define STAPJIT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/utsname.h>
+
+/* ---- options (options.c) ------------------------------------------------- */
+
+typedef enum CliBackend {
+  CLI_BACKEND_BPF,  /* --backend=bpf, --runtime=bpf, --bpf (the default) */
+  CLI_BACKEND_KMOD, /* --backend=kmod, --runtime=kernel */
+} CliBackend;
+
+/* Passes as stap numbers them; CLI_PASS_RUN is what no -p means. */
+enum { CLI_PASS_PARSE = 1, CLI_PASS_ELABORATE, CLI_PASS_TRANSLATE, CLI_PASS_COMPILE, CLI_PASS_RUN };
+
+typedef struct CliOptions {
+  int last_pass;                /* -p NUM: 1..5; CLI_PASS_RUN by default */
+  int verbose;                  /* number of -v */
+  const char *script_text;      /* -e SCRIPT, or NULL */
+  const char *script_path;      /* FILE or "-" (stdin); NULL with -e */
+  const char *const *args;      /* script arguments ($1, @1, ...): points into argv */
+  int nargs;
+  const char **include_dirs;    /* -I DIR, in order (malloc'd array of argv strings) */
+  int ninclude;
+  const char **defines;         /* -D NAME[=VALUE], validated, kept for passes 3-5 */
+  int ndefines;
+  const char **gvars;           /* -G NAME=VALUE, validated */
+  int ngvars;
+  bool guru;                    /* -g */
+  bool unoptimized;             /* -u */
+  bool warnings_off;            /* -w */
+  CliBackend backend;
+  const char *kernel_release;   /* -r RELEASE, the build tree's release, or uname -r */
+  const char *kernel_build_dir; /* -r /DIR, else NULL */
+  const char *arch;             /* -a ARCH as given, or the normalised uname -m */
+  bool show_help;               /* -h/--help seen: print usage, exit 0 */
+  bool show_version;            /* -V/--version seen: print version, exit 0 */
+  struct utsname uts;           /* the running kernel (owns the default strings) */
+  char release_buf[256];        /* kernel release read from -r /DIR */
+} CliOptions;
+
+/* Parses argv the way stap does: options only before the script (FILE, "-"
+ * or -e SCRIPT), everything after it is a script argument.  Fills *o, with
+ * defaults for what was not given.  Returns 0, or -EINVAL (or another -errno)
+ * after printing a stap-like message and, for usage errors, the "Try
+ * '--help'" hint on stderr.  On 0 the caller checks show_help/show_version
+ * first.  Call cli_options_free in either case. */
+int cli_options_parse(CliOptions *o, int argc, char **argv);
+void cli_options_free(CliOptions *o);
+
+void cli_print_usage(FILE *out);
+void cli_print_version(FILE *out);
+
+/* The tapset library directory: $STAPJIT_TAPSET_DIR if set; else the
+ * installed library when this executable is the installed one; else the
+ * source tree's tapsets/; else the installed one.  NULL if none exists.
+ * The string has static storage (or is the environment's). */
+const char *cli_tapset_dir(void);
+
+/* The runtime name the front end's `runtime` condition sees. */
+const char *cli_backend_runtime(CliBackend b);
+
+/* ---- kernel configuration (kconfig.c) ------------------------------------- */
+
+/* One kernel's CONFIG_* settings, read lazily on the first lookup from
+ * build_dir/.config when a build tree was given, else /boot/config-RELEASE,
+ * /lib/modules/RELEASE/build/.config, and /proc/config.gz when RELEASE is the
+ * running kernel.  Owns copies of its arguments and the file's text. */
+typedef struct CliKconfig CliKconfig;
+
+/* Returns a new lookup context, or NULL with errno set (out of memory). */
+CliKconfig *cli_kconfig_new(const char *release, const char *build_dir);
+void cli_kconfig_free(CliKconfig *k);
+
+/* An FeKconfigFn: ctx is a CliKconfig.  name is "CONFIG_X" (or "X").
+ * Returns the value as written in the file ("y", "m", "42", "\"str\"") or
+ * NULL when the option is not set or no configuration file was found.  The
+ * string lives as long as the context. */
+const char *cli_kconfig_lookup(void *ctx, const char *name);
+
+/* The file the settings came from, or NULL if none was found or none has
+ * been looked up yet. */
+const char *cli_kconfig_source(const CliKconfig *k);
+
+#endif

@@ -1,0 +1,193 @@
+/* main.c: the stapjit driver.  Runs the passes in stap's order, prints the
+ * diagnostics each one recorded, stap's closing line when one fails, and the
+ * -v line with its memory and time after each.
+ *
+ * The passes themselves live in their components; this file only sequences
+ * them and owns what the user sees on stderr.  It must not reach into a
+ * component's internals (frontend.h and ast.h only), and it is the one place
+ * in the program that ends the process: the functions below return 0 or -1
+ * and main turns that into the exit status.
+ */
+#include "cli.h"
+#include "frontend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const pass_names[] = {NULL, "parse", "elaborate", "translate", "compile", "run"};
+
+/* ---- -v: memory and time per pass ------------------------------------------- */
+
+typedef struct PassClock {
+  struct timespec real; /* CLOCK_MONOTONIC at the start */
+  struct rusage ru;     /* RUSAGE_SELF at the start */
+} PassClock;
+
+static void clock_start(PassClock *c) {
+  clock_gettime(CLOCK_MONOTONIC, &c->real);
+  getrusage(RUSAGE_SELF, &c->ru);
+}
+
+static long tv_ms(struct timeval a, struct timeval b) {
+  return (long)(b.tv_sec - a.tv_sec) * 1000 + (long)(b.tv_usec - a.tv_usec) / 1000;
+}
+
+/* " using Nvirt/Nres/Nshr/Ndata kb, in Nusr/Nsys/Nreal ms." as stap ends its
+ * pass lines.  Memory is the process's now, from /proc/self/statm. */
+static void print_usage_tail(FILE *out, const PassClock *c) {
+  unsigned long long sz = 0, res = 0, shr = 0, text = 0, lib = 0, data = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%llu %llu %llu %llu %llu %llu", &sz, &res, &shr, &text, &lib, &data) != 6)
+      sz = res = shr = data = 0;
+    fclose(f);
+  }
+  unsigned long long kb = (unsigned long long)sysconf(_SC_PAGESIZE) / 1024;
+  struct timespec now;
+  struct rusage ru;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  getrusage(RUSAGE_SELF, &ru);
+  long real = (long)(now.tv_sec - c->real.tv_sec) * 1000 + (now.tv_nsec - c->real.tv_nsec) / 1000000;
+  fprintf(out, " using %lluvirt/%llures/%llushr/%lludata kb, in %ldusr/%ldsys/%ldreal ms.\n", sz * kb,
+          res * kb, shr * kb, data * kb, tv_ms(c->ru.ru_utime, ru.ru_utime),
+          tv_ms(c->ru.ru_stime, ru.ru_stime), real);
+}
+
+/* "1 probe", "2 probes", "0 probes". */
+static void print_count(FILE *out, int n, const char *what, const char *sep) {
+  fprintf(out, "%d %s%s%s", n, what, n == 1 ? "" : "s", sep);
+}
+
+static void print_pass1_line(const FeSession *s, const PassClock *c) {
+  fputs("Pass 1: parsed user script and ", stderr);
+  print_count(stderr, s->tapsets.n, "library script", "");
+  print_usage_tail(stderr, c);
+}
+
+static void print_pass2_line(const FeSession *s, const PassClock *c) {
+  const ElabProgram *p = s->prog;
+  fputs("Pass 2: analyzed script: ", stderr);
+  print_count(stderr, p ? p->probes.n : 0, "probe", ", ");
+  print_count(stderr, p ? p->funcs.n : 0, "function", ", ");
+  print_count(stderr, p ? p->embeds.n : 0, "embed", ", ");
+  print_count(stderr, p ? p->globals.n : 0, "global", "");
+  print_usage_tail(stderr, c);
+}
+
+/* ---- diagnostics ------------------------------------------------------------- */
+
+/* Prints the diagnostics recorded since *mark (NULL: since the start) and
+ * moves the mark past them, so that each is printed once, after its pass. */
+static void print_new_diags(const FeSession *s, const Diag **mark) {
+  DiagList view = s->diag;
+  view.head = *mark ? (*mark)->next : s->diag.head;
+  diag_print(&view, stderr);
+  if (s->diag.tail) *mark = s->diag.tail;
+}
+
+/* ---- the passes -------------------------------------------------------------- */
+
+/* Pass 1: the library first (its macros must be known before the user
+ * script is preprocessed), then the user script.  Returns 0 or -1. */
+static int run_pass1(FeSession *s, const CliOptions *o, const Diag **mark) {
+  PassClock c;
+  clock_start(&c);
+  int rc = fe_load_tapsets(s);
+  /* Parse the user script even if the library failed: one run, all errors. */
+  if (o->script_text) rc |= fe_load_user(s, o->script_text, true);
+  else rc |= fe_load_user(s, o->script_path, false);
+  bool failed = rc != 0 || s->diag.nerrors > 0 || !s->user;
+  print_new_diags(s, mark);
+  if (o->verbose) print_pass1_line(s, &c);
+  if (failed) fputs("Pass 1: parse failed.  [man error::pass1]\n", stderr);
+  return failed ? -1 : 0;
+}
+
+/* Pass 2: elaboration.  Returns 0 or -1. */
+static int run_pass2(FeSession *s, const CliOptions *o, const Diag **mark) {
+  PassClock c;
+  clock_start(&c);
+  int rc = fe_elaborate(s);
+  bool failed = rc != 0 || s->diag.nerrors > 0 || !s->prog;
+  print_new_diags(s, mark);
+  if (o->verbose) print_pass2_line(s, &c);
+  if (failed) fputs("Pass 2: analysis failed.  [man error::pass2]\n", stderr);
+  return failed ? -1 : 0;
+}
+
+static FeOptions fe_options(const CliOptions *o, CliKconfig *kc) {
+  return (FeOptions){
+      .sz = sizeof(FeOptions),
+      .args = o->args,
+      .nargs = o->nargs,
+      .include_dirs = o->include_dirs,
+      .ninclude = o->ninclude,
+      .tapset_dir = cli_tapset_dir(),
+      .kernel_release = o->kernel_release,
+      .arch = o->arch,
+      .runtime = cli_backend_runtime(o->backend),
+      .privilege = "stapdev",
+      .guru = o->guru,
+      .unoptimized = o->unoptimized,
+      .unused_warnings = !o->warnings_off,
+      .gvars = o->gvars,
+      .ngvars = o->ngvars,
+      .kconfig = cli_kconfig_lookup,
+      .kconfig_ctx = kc,
+  };
+}
+
+/* Runs passes 1..o->last_pass.  Returns 0 or -1 (every message printed). */
+static int run(const CliOptions *o) {
+  CliKconfig *kc = cli_kconfig_new(o->kernel_release, o->kernel_build_dir);
+  if (!kc) {
+    fprintf(stderr, "stapjit: %s\n", strerror(errno));
+    return -1;
+  }
+  FeOptions fo = fe_options(o, kc);
+  FeSession *s = fe_session_new(&fo);
+  if (o->warnings_off) s->diag.warnings_off = 1;
+  if (o->verbose >= 2) {
+    fprintf(stderr, "Session arch: %s release: %s\n", o->arch, o->kernel_release);
+    fprintf(stderr, "Tapset library: %s\n", fo.tapset_dir ? fo.tapset_dir : "(none)");
+  }
+
+  const Diag *mark = NULL;
+  int rc = run_pass1(s, o, &mark);
+  if (rc == 0 && o->last_pass == CLI_PASS_PARSE) {
+    fe_print_file(stdout, s->user);
+  } else if (rc == 0) {
+    rc = run_pass2(s, o, &mark);
+    if (rc == 0 && o->last_pass == CLI_PASS_ELABORATE)
+      fe_print_program(stdout, s->prog, o->verbose > 0 ? o->verbose - 1 : 0);
+  }
+  if (o->verbose >= 2 && cli_kconfig_source(kc))
+    fprintf(stderr, "Kernel configuration: %s\n", cli_kconfig_source(kc));
+  if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) {
+    fprintf(stderr, "stapjit: pass %d (%s) is not implemented yet\n", o->last_pass,
+            pass_names[o->last_pass]);
+    rc = -1;
+  }
+
+  fe_session_free(s);
+  cli_kconfig_free(kc);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  CliOptions o;
+  int rc = cli_options_parse(&o, argc, argv);
+  if (rc == 0 && o.show_help) cli_print_usage(stdout);
+  else if (rc == 0 && o.show_version) cli_print_version(stdout);
+  else if (rc == 0) rc = run(&o);
+  cli_options_free(&o);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "stapjit: error writing standard output: %s\n", strerror(errno));
+    rc = -1;
+  }
+  exit(rc == 0 ? 0 : 1);
+}

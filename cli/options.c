@@ -1,0 +1,494 @@
+/* options.c: the stap command line: parsing, validation, defaults, --help
+ * and --version, and where the tapset library is.
+ *
+ * Messages follow stap's wording so that habits and scripts carry over.
+ * Options that a later pass will implement are recognised and refused by
+ * name ("option -o is not implemented yet"), never silently ignored.  This
+ * file must not run a pass, touch the front end, or call exit(): it reports
+ * on stderr and returns -errno to main.
+ */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Fallbacks for compiling this file outside CMake (which defines them). */
+#ifndef STAPJIT_VERSION
+#define STAPJIT_VERSION "0.0.0"
+#endif
+#ifndef STAPJIT_TAPSET_SOURCE_DIR
+#define STAPJIT_TAPSET_SOURCE_DIR ""
+#endif
+#ifndef STAPJIT_TAPSET_INSTALL_DIR
+#define STAPJIT_TAPSET_INSTALL_DIR ""
+#endif
+#ifndef STAPJIT_INSTALL_PREFIX
+#define STAPJIT_INSTALL_PREFIX ""
+#endif
+#ifndef STAPJIT_BUILD_DIR
+#define STAPJIT_BUILD_DIR ""
+#endif
+
+#define PROG "stapjit"
+
+/* Short options: stap's set.  The leading '+' stops at the first non-option
+ * (the script), ':' lets us word the missing-argument message ourselves. */
+static const char short_opts[] = "+:hVvp:I:e:E:o:R:r:a:m:kgPc:x:D:bs:uqiwWl:d:L:FS:B:T:G:t";
+
+/* stap short options that a later pass implements. */
+static const char later_short[] = "EoRmkPcxbsqiWldLFSBTt";
+
+enum {
+  OPT_BACKEND = 256,
+  OPT_RUNTIME,
+  OPT_BPF,
+  OPT_DYNINST,
+  OPT_LATER, /* a stap (or stapjit) long option not implemented yet */
+};
+
+static const struct option long_opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"interactive", no_argument, NULL, 'i'},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"runtime", required_argument, NULL, OPT_RUNTIME},
+    {"bpf", no_argument, NULL, OPT_BPF},
+    {"dyninst", no_argument, NULL, OPT_DYNINST},
+    /* stap's other long options, all for later passes */
+    {"vp", required_argument, NULL, OPT_LATER},
+    {"ldd", no_argument, NULL, OPT_LATER},
+    {"all-modules", no_argument, NULL, OPT_LATER},
+    {"modinfo", required_argument, NULL, OPT_LATER},
+    {"skip-badvars", no_argument, NULL, OPT_LATER},
+    {"prologue-searching", optional_argument, NULL, OPT_LATER},
+    {"suppress-handler-errors", no_argument, NULL, OPT_LATER},
+    {"compatible", required_argument, NULL, OPT_LATER},
+    {"check-version", no_argument, NULL, OPT_LATER},
+    {"clean-cache", no_argument, NULL, OPT_LATER},
+    {"color", optional_argument, NULL, OPT_LATER},
+    {"colour", optional_argument, NULL, OPT_LATER},
+    {"disable-cache", no_argument, NULL, OPT_LATER},
+    {"poison-cache", no_argument, NULL, OPT_LATER},
+    {"privilege", optional_argument, NULL, OPT_LATER},
+    {"unprivileged", no_argument, NULL, OPT_LATER},
+    {"use-server", optional_argument, NULL, OPT_LATER},
+    {"use-server-on-error", optional_argument, NULL, OPT_LATER},
+    {"list-servers", optional_argument, NULL, OPT_LATER},
+    {"trust-servers", optional_argument, NULL, OPT_LATER},
+    {"sign-module", optional_argument, NULL, OPT_LATER},
+    {"dump-probe-types", no_argument, NULL, OPT_LATER},
+    {"dump-probe-aliases", no_argument, NULL, OPT_LATER},
+    {"dump-functions", no_argument, NULL, OPT_LATER},
+    {"remote", required_argument, NULL, OPT_LATER},
+    {"remote-prefix", no_argument, NULL, OPT_LATER},
+    {"download-debuginfo", optional_argument, NULL, OPT_LATER},
+    {"rlimit-as", required_argument, NULL, OPT_LATER},
+    {"rlimit-cpu", required_argument, NULL, OPT_LATER},
+    {"rlimit-nproc", required_argument, NULL, OPT_LATER},
+    {"rlimit-stack", required_argument, NULL, OPT_LATER},
+    {"rlimit-fsize", required_argument, NULL, OPT_LATER},
+    {"sysroot", required_argument, NULL, OPT_LATER},
+    {"sysenv", required_argument, NULL, OPT_LATER},
+    {"suppress-time-limits", no_argument, NULL, OPT_LATER},
+    {"save-uprobes", no_argument, NULL, OPT_LATER},
+    {"target-namespace", required_argument, NULL, OPT_LATER},
+    {"target-namespaces", required_argument, NULL, OPT_LATER},
+    {"monitor", optional_argument, NULL, OPT_LATER},
+    {"example", no_argument, NULL, OPT_LATER},
+    {"no-global-var-display", no_argument, NULL, OPT_LATER},
+    {"tmpdir", required_argument, NULL, OPT_LATER},
+    /* stapjit's own, for passes 3 and 4 */
+    {"dump-ir", optional_argument, NULL, OPT_LATER},
+    {"dump-llvm", no_argument, NULL, OPT_LATER},
+    {"dump-asm", no_argument, NULL, OPT_LATER},
+    {NULL, 0, NULL, 0},
+};
+
+/* ---- messages ------------------------------------------------------------- */
+
+static void hint(void) {
+  fputs("Try '--help' for more information.\n", stderr);
+}
+
+/* Prints the long option arg ("--name[=value]") quoted, without "=value". */
+static void print_long_name(const char *arg) {
+  size_t n = strcspn(arg, "=");
+  fprintf(stderr, "'%.*s'", (int)n, arg);
+}
+
+static bool is_valid_opt(int c) {
+  return c >= 256 || (c > 0 && c != ':' && c != '+' && strchr(short_opts, c));
+}
+
+/* How many long options start with the name in --NAME[=...]. */
+static int long_prefix_matches(const char *arg) {
+  const char *name = arg + 2;
+  size_t n = strcspn(name, "=");
+  int k = 0;
+  for (const struct option *lo = long_opts; lo->name; lo++) {
+    if (strncmp(lo->name, name, n) != 0) continue;
+    if (lo->name[n] == '\0') return 1; /* an exact match is never ambiguous */
+    k++;
+  }
+  return k;
+}
+
+/* getopt returned '?': an unknown short option, an unknown or ambiguous long
+ * one, or a long one given an argument it does not take. */
+static void report_bad_option(char **argv) {
+  const char *arg = argv[optind - 1];
+  if (optopt == 0 && arg && strncmp(arg, "--", 2) == 0 && long_prefix_matches(arg) > 1) {
+    fprintf(stderr, "%s: option ", PROG);
+    print_long_name(arg);
+    fputs(" is ambiguous\n", stderr);
+  } else if (optopt == 0 && arg && strncmp(arg, "--", 2) == 0) {
+    fprintf(stderr, "%s: unrecognized option '%s'\n", PROG, arg);
+  } else if (is_valid_opt(optopt) && arg && strncmp(arg, "--", 2) == 0) {
+    fprintf(stderr, "%s: option ", PROG);
+    print_long_name(arg);
+    fputs(" doesn't allow an argument\n", stderr);
+  } else {
+    fprintf(stderr, "%s: invalid option -- '%c'\n", PROG, optopt);
+  }
+  hint();
+}
+
+/* getopt returned ':': a required argument is missing. */
+static void report_missing_arg(char **argv) {
+  if (optopt >= 256) {
+    fprintf(stderr, "%s: option ", PROG);
+    print_long_name(argv[optind - 1]);
+    fputs(" requires an argument\n", stderr);
+  } else {
+    fprintf(stderr, "%s: option requires an argument -- '%c'\n", PROG, optopt);
+  }
+  hint();
+}
+
+static int not_implemented_short(int c) {
+  fprintf(stderr, "%s: option -%c is not implemented yet\n", PROG, c);
+  return -ENOTSUP;
+}
+
+static int not_implemented_long(const char *name) {
+  fprintf(stderr, "%s: option --%s is not implemented yet\n", PROG, name);
+  return -ENOTSUP;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static bool is_ident_start(int c) {
+  return isalpha(c) || c == '_';
+}
+
+static bool is_ident_char(int c) {
+  return isalnum(c) || c == '_';
+}
+
+/* -D NAME[=[-]VALUE] with NAME and VALUE made of [a-z_0-9] (any case), so
+ * that nothing but a macro definition reaches a later pass's C compiler. */
+static bool define_ok(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  if (!is_ident_start(*p)) return false;
+  while (is_ident_char(*p)) p++;
+  if (*p == '\0') return true;
+  if (*p++ != '=') return false;
+  if (*p == '-') p++;
+  if (!is_ident_char(*p)) return false;
+  while (is_ident_char(*p)) p++;
+  return *p == '\0';
+}
+
+/* -G NAME=VALUE with VALUE made of [a-z0-9_.-] (any case). */
+static bool gvar_ok(const char *s) {
+  const unsigned char *p = (const unsigned char *)s;
+  if (!is_ident_start(*p)) return false;
+  while (is_ident_char(*p)) p++;
+  if (*p++ != '=' || *p == '\0') return false;
+  for (; *p; p++)
+    if (!is_ident_char(*p) && *p != '.' && *p != '-') return false;
+  return true;
+}
+
+static int pattern_mismatch(char opt, const char *arg, const char *pattern) {
+  fprintf(stderr, "ERROR: Safety pattern mismatch for -%c parameter ('%s' vs. '%s')\n", opt, arg,
+          pattern);
+  return -EINVAL;
+}
+
+/* -p NUM: exactly one of 1..5. */
+static int parse_pass(const char *arg, int *pass) {
+  if (arg[0] >= '1' && arg[0] <= '5' && arg[1] == '\0') {
+    *pass = arg[0] - '0';
+    return 0;
+  }
+  fputs("Invalid pass number (should be 1-5).\n", stderr);
+  return -EINVAL;
+}
+
+static int parse_backend(const char *arg, const char *opt, CliBackend *b) {
+  if (strcmp(arg, "bpf") == 0) {
+    *b = CLI_BACKEND_BPF;
+  } else if (strcmp(arg, "kmod") == 0 || (strcmp(opt, "runtime") == 0 && strcmp(arg, "kernel") == 0)) {
+    *b = CLI_BACKEND_KMOD;
+  } else if (strcmp(arg, "dyninst") == 0) {
+    fprintf(stderr, "%s: the dyninst runtime is not supported (use bpf or kernel)\n", PROG);
+    return -ENOTSUP;
+  } else {
+    fprintf(stderr, "ERROR: %s is an invalid argument for --%s\n", arg, opt);
+    return -EINVAL;
+  }
+  return 0;
+}
+
+/* ---- defaults ----------------------------------------------------------------- */
+
+/* uname -m as the kernel's build system names the architecture (the names
+ * stap's `arch` condition compares against). */
+static const char *normalize_machine(const char *m) {
+  size_t n = strlen(m);
+  if (n == 4 && m[0] == 'i' && m[2] == '8' && m[3] == '6') return "i386";
+  if (strcmp(m, "sun4u") == 0) return "sparc64";
+  if (strncmp(m, "arm", 3) == 0 || strcmp(m, "sa110") == 0) return "arm";
+  if (strcmp(m, "s390x") == 0) return "s390";
+  if (strcmp(m, "aarch64") == 0) return "arm64";
+  if (strncmp(m, "ppc", 3) == 0) return "powerpc";
+  if (strncmp(m, "mips", 4) == 0) return "mips";
+  if (strncmp(m, "sh", 2) == 0 && n > 2) return "sh";
+  return m;
+}
+
+/* -r /DIR: the release is the build tree's include/config/kernel.release. */
+static int read_build_release(CliOptions *o) {
+  char path[PATH_MAX];
+  if ((size_t)snprintf(path, sizeof path, "%s/include/config/kernel.release", o->kernel_build_dir) >=
+      sizeof path)
+    return -ENAMETOOLONG;
+  FILE *f = fopen(path, "r");
+  if (!f || !fgets(o->release_buf, sizeof o->release_buf, f)) {
+    int err = f ? (ferror(f) ? errno : ENODATA) : errno;
+    if (f) fclose(f);
+    fprintf(stderr, "%s: cannot read the kernel release of build tree %s: %s: %s\n", PROG,
+            o->kernel_build_dir, path, strerror(err));
+    return -err;
+  }
+  fclose(f);
+  o->release_buf[strcspn(o->release_buf, "\r\n")] = '\0';
+  o->kernel_release = o->release_buf;
+  return 0;
+}
+
+static int apply_defaults(CliOptions *o) {
+  if (o->kernel_build_dir) {
+    int rc = read_build_release(o);
+    if (rc) return rc;
+  }
+  if (!o->kernel_release) o->kernel_release = o->uts.release;
+  if (!o->arch) o->arch = normalize_machine(o->uts.machine);
+  return 0;
+}
+
+/* ---- the parser ---------------------------------------------------------------- */
+
+/* One option of a getopt_long result; returns 0 or -errno (message printed). */
+static int take_option(CliOptions *o, int c, int longindex, char **argv) {
+  switch (c) {
+  case 'h': o->show_help = true; return 0;
+  case 'V': o->show_version = true; return 0;
+  case 'v': o->verbose++; return 0;
+  case 'p': return parse_pass(optarg, &o->last_pass);
+  case 'g': o->guru = true; return 0;
+  case 'u': o->unoptimized = true; return 0;
+  case 'w': o->warnings_off = true; return 0;
+  case 'I': o->include_dirs[o->ninclude++] = optarg; return 0;
+  case 'a': o->arch = optarg; return 0;
+  case 'e':
+    if (o->script_text) {
+      fputs("Only one script can be given on the command line.\n", stderr);
+      return -EINVAL;
+    }
+    o->script_text = optarg;
+    return 0;
+  case 'r':
+    o->kernel_build_dir = optarg[0] == '/' ? optarg : NULL;
+    o->kernel_release = optarg[0] == '/' ? NULL : optarg;
+    return 0;
+  case 'D':
+    if (!define_ok(optarg)) return pattern_mismatch('D', optarg, "^[a-z_][a-z_0-9]*(=-?[a-z_0-9]+)?$");
+    o->defines[o->ndefines++] = optarg;
+    return 0;
+  case 'G':
+    if (!gvar_ok(optarg)) return pattern_mismatch('G', optarg, "^[a-z_][a-z0-9_]*=[a-z0-9_.-]+$");
+    o->gvars[o->ngvars++] = optarg;
+    return 0;
+  case OPT_BACKEND: return parse_backend(optarg, "backend", &o->backend);
+  case OPT_RUNTIME: return parse_backend(optarg, "runtime", &o->backend);
+  case OPT_BPF: o->backend = CLI_BACKEND_BPF; return 0;
+  case OPT_DYNINST: return parse_backend("dyninst", "runtime", &o->backend);
+  case OPT_LATER: return not_implemented_long(long_opts[longindex].name);
+  case ':': report_missing_arg(argv); return -EINVAL;
+  case '?': report_bad_option(argv); return -EINVAL;
+  default:
+    if (longindex >= 0) return not_implemented_long(long_opts[longindex].name); /* --interactive */
+    if (strchr(later_short, c)) return not_implemented_short(c);
+    report_bad_option(argv);
+    return -EINVAL;
+  }
+}
+
+/* Arrays for the repeatable options; argc bounds how many there can be. */
+static int alloc_lists(CliOptions *o, int argc) {
+  size_t n = (size_t)argc + 1;
+  o->include_dirs = calloc(n, sizeof *o->include_dirs);
+  o->defines = calloc(n, sizeof *o->defines);
+  o->gvars = calloc(n, sizeof *o->gvars);
+  if (!o->include_dirs || !o->defines || !o->gvars) {
+    fprintf(stderr, "%s: %s\n", PROG, strerror(ENOMEM));
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+int cli_options_parse(CliOptions *o, int argc, char **argv) {
+  memset(o, 0, sizeof *o);
+  o->last_pass = CLI_PASS_RUN;
+  o->backend = CLI_BACKEND_BPF;
+  if (uname(&o->uts) != 0) {
+    strcpy(o->uts.release, "unknown");
+    strcpy(o->uts.machine, "unknown");
+  }
+  int rc = alloc_lists(o, argc);
+  if (rc) return rc;
+
+  opterr = 0;
+  optind = 1;
+  for (;;) {
+    int longindex = -1;
+    int c = getopt_long(argc, argv, short_opts, long_opts, &longindex);
+    if (c == -1) break;
+    rc = take_option(o, c, longindex, argv);
+    if (rc) return rc;
+    /* stap acts on --help and --version as soon as it sees them. */
+    if (o->show_help || o->show_version) return 0;
+  }
+
+  if (!o->script_text) {
+    if (optind >= argc) {
+      fputs("A script must be specified.\n", stderr);
+      hint();
+      return -EINVAL;
+    }
+    o->script_path = argv[optind++];
+  }
+  o->args = (const char *const *)argv + optind;
+  o->nargs = argc - optind;
+  return apply_defaults(o);
+}
+
+void cli_options_free(CliOptions *o) {
+  free(o->include_dirs);
+  free(o->defines);
+  free(o->gvars);
+  o->include_dirs = o->defines = o->gvars = NULL;
+}
+
+const char *cli_backend_runtime(CliBackend b) {
+  return b == CLI_BACKEND_KMOD ? "kernel" : "bpf";
+}
+
+/* ---- the tapset library ----------------------------------------------------------- */
+
+static bool is_dir(const char *p) {
+  struct stat st;
+  return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Is `path` (already resolved) inside directory `dir`? */
+static bool path_under(const char *path, const char *dir) {
+  if (!*dir) return false;
+  char buf[PATH_MAX];
+  const char *d = realpath(dir, buf) ? buf : dir;
+  size_t n = strlen(d);
+  while (n > 1 && d[n - 1] == '/') n--;
+  if (n == 1 && d[0] == '/') return true;
+  return strncmp(path, d, n) == 0 && path[n] == '/';
+}
+
+const char *cli_tapset_dir(void) {
+  const char *env = getenv("STAPJIT_TAPSET_DIR");
+  if (env && *env) return env;
+  const char *inst = STAPJIT_TAPSET_INSTALL_DIR, *src = STAPJIT_TAPSET_SOURCE_DIR;
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  bool installed = false;
+  if (n > 0) {
+    exe[n] = '\0';
+    /* A build tree inside the install prefix is still a build tree. */
+    installed = path_under(exe, STAPJIT_INSTALL_PREFIX) && !path_under(exe, STAPJIT_BUILD_DIR);
+  }
+  if (installed && is_dir(inst)) return inst;
+  if (is_dir(src)) return src;
+  if (is_dir(inst)) return inst;
+  return NULL;
+}
+
+/* ---- --help and --version ---------------------------------------------------------- */
+
+void cli_print_version(FILE *out) {
+  fputs(PROG " (SystemTap-compatible) translator/driver version " STAPJIT_VERSION "\n"
+             "License GPL-2.0-or-later: this is free software; see the source for copying "
+             "conditions.\n",
+        out);
+}
+
+void cli_print_usage(FILE *out) {
+  struct utsname u;
+  if (uname(&u) != 0) {
+    strcpy(u.release, "unknown");
+    strcpy(u.machine, "unknown");
+  }
+  const char *tapsets = cli_tapset_dir();
+  cli_print_version(out);
+  fprintf(out,
+          "\n"
+          "Usage: " PROG " [options] FILE [ARGS...]         Run script in file.\n"
+          "   or: " PROG " [options] - [ARGS...]            Run script on stdin.\n"
+          "   or: " PROG " [options] -e SCRIPT [ARGS...]    Run given script.\n"
+          "\n"
+          "Options (only before the script; ARGS become $1, @1, ...):\n"
+          "   --         end of translator options, script options follow\n"
+          "   -h --help  show help\n"
+          "   -V --version\n"
+          "              show version\n"
+          "   -p NUM     stop after pass NUM 1-5, instead of 5\n"
+          "              (parse, elaborate, translate, compile, run)\n"
+          "   -v         add verbosity to all passes\n"
+          "   -u         unoptimized translation\n"
+          "   -w         suppress warnings\n"
+          "   -g         guru mode\n"
+          "   -I DIR     look in DIR for additional .stp script files, in addition to\n"
+          "              %s\n"
+          "   -D NM=VAL  emit macro definition into generated code\n"
+          "   -G VAR=VAL set global variable to value\n"
+          "   -r RELEASE build for kernel RELEASE, instead of %s\n"
+          "   -r /DIR    build for the kernel build tree DIR\n"
+          "   -a ARCH    build for architecture ARCH, instead of %s\n"
+          "   --backend=bpf|kmod\n"
+          "              the backend of passes 4 and 5, instead of bpf\n"
+          "   --runtime=bpf|kernel\n"
+          "              the same, in SystemTap's spelling\n"
+          "   --bpf      shorthand for --backend=bpf\n"
+          "\n"
+          "Environment:\n"
+          "   STAPJIT_TAPSET_DIR  the tapset library to use instead of the above\n"
+          "\n"
+          "Passes 3-5 and stap's other options (-o, -m, -c, -x, -l, -L, -k, -s, -t,\n"
+          "-d, --ldd, ...) are not implemented yet; they are refused with a message.\n",
+          tapsets ? tapsets : "(no tapset library found)", u.release, normalize_machine(u.machine));
+}
