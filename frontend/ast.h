@@ -57,7 +57,8 @@ const char *ast_type_name(AstType t); /* "long", "string", "stats", "unknown", "
   X(STATOP)     /* op (@count ...), lhs (a stats value) */                     \
   X(HIST)       /* op (@hist_log/@hist_linear), lhs, args (lo, hi, step) */    \
   X(EMBEDDED)   /* str: %{ C expression %} in tapsets / guru mode */      \
-  X(CONST)      /* str: @const("NAME"), a C constant (tapsets / guru mode) */
+  X(CONST)      /* str: @const("NAME"), a C constant (tapsets / guru mode) */ \
+  X(PERF)       /* str: @perf("NAME"), a perf counter's value (perf...counter) */
 
 typedef enum AstExprKind {
 #define X(k) EX_##k,
@@ -109,9 +110,10 @@ struct AstExpr {
   const char *name; /* VAR, INDEX, CALL, IN, TARGET, TARGET_SYM, PROBEWRITE */
   const char *module; /* CAST, ATVAR: optional module argument */
   AstExpr *lhs, *rhs, *cond;
-  AstExpr **args;   /* INDEX keys, CALL arguments, IN keys, HIST parameters */
+  AstExpr **args;   /* INDEX keys, CALL arguments, IN keys, HIST parameters, @variance bits */
   int nargs;
-  AstComp *comps;   /* TARGET, CAST, ATVAR */
+  AstComp *comps;   /* TARGET, CAST, ATVAR; also VAR, INDEX, CALL and parenthesised
+                       expressions ("autocast": x->field where x came from @cast) */
   int ncomps;
   AstSuffix suffix;
   bool addr;        /* &$var */
@@ -157,6 +159,7 @@ typedef struct AstForeach {
   int nslice;
   bool has_slice;
   AstExpr *limit;     /* or NULL */
+  AstOp sort_aggr;    /* foreach (k in a @sum-): sort stats by this extractor */
 } AstForeach;
 
 struct AstStmt {

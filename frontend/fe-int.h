@@ -40,7 +40,14 @@ typedef struct TokArray {
 } TokArray;
 
 void tok_push(Arena *a, TokArray *v, const Token *t);
-bool tok_is(const Token *t, TokKind k, const char *text); /* text NULL = any */
+/* Is t of kind k with this exact text (NULL = any text)?  Inline so that
+ * strlen of a literal folds away: the parser calls this on every token. */
+static inline bool tok_is(const Token *t, TokKind k, const char *text) {
+  if (t->kind != k) return false;
+  if (!text) return true;
+  size_t n = __builtin_strlen(text);
+  return t->len == n && __builtin_memcmp(t->text, text, n) == 0;
+}
 const char *tok_describe(Arena *a, const Token *t);      /* "identifier 'x'" */
 
 /* lex.c: lexes source file src (whole file) into out; errors go to diag.

@@ -21,13 +21,6 @@ void tok_push(Arena *a, TokArray *v, const Token *t) {
   v->t[v->n++] = *t;
 }
 
-bool tok_is(const Token *t, TokKind k, const char *text) {
-  if (t->kind != k) return false;
-  if (!text) return true;
-  size_t n = strlen(text);
-  return t->len == n && memcmp(t->text, text, n) == 0;
-}
-
 const char *tok_describe(Arena *a, const Token *t) {
   int n = t->len > 40 ? 40 : (int)t->len;
   switch (t->kind) {
@@ -257,7 +250,9 @@ static void lx_run(Lexer *lx, TokArray *out) {
       else
         while (lx->p < lx->end && is_ident_char((unsigned char)*lx->p)) lx_adv(lx, 1);
       tok.kind = c == '$' ? TK_TARGET : TK_AT;
-      if (lx->p - start == 1) {
+      /* a lone '$' is kept: stap writes $x[0]$ and @cast(...)$ with a separate
+       * pretty-printing '$' (the parser rejects it anywhere else) */
+      if (lx->p - start == 1 && c == '@') {
         diag_error(&lx->s->diag, tok.loc, "'%c' must be followed by a name", c);
         continue;
       }
@@ -270,6 +265,7 @@ static void lx_run(Lexer *lx, TokArray *out) {
       size_t left = (size_t)(lx->end - lx->p);
       const char *op = NULL;
       for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (ops[i][0] != c) continue;
         size_t n = strlen(ops[i]);
         if (n <= left && memcmp(lx->p, ops[i], n) == 0) {
           op = ops[i];
@@ -308,6 +304,10 @@ void lex_file(FeSession *s, uint32_t src, TokArray *out) {
   const SrcFile *f = srcset_get(&s->src, src);
   SUP_ASSERT(f);
   Lexer lx = {.s = s, .file = src, .base = f->text, .p = f->text, .end = f->text + f->len, .line = 1, .col = 1};
+  if (out->cap == 0) { /* about one token per 4 bytes of script: avoid regrowing */
+    out->cap = (int)(f->len / 4 + 16);
+    out->t = arena_realloc(s->arena, NULL, 0, sizeof(Token) * (size_t)out->cap);
+  }
   lx_run(&lx, out);
 }
 

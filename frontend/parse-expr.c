@@ -1,8 +1,8 @@
 /* parse-expr.c: expressions, from assignment down to primaries.
  *
- * Precedence, lowest first (C and awk's): assignment (right), ?:, ||, &&,
- * in, |, ^, &, comparisons and =~ !~, shifts, '.', + -, * / %, unary,
- * postfix ++ --.  Each level is one function whose first comment is its
+ * Precedence, lowest first (stap's, after C and awk): assignment (right), ?:,
+ * ||, &&, |, ^, &, in, comparisons and =~ !~, shifts, '.', + -, * / %,
+ * unary, postfix ++ --.  Each level is one function whose first comment is its
  * rule.  No type checking here: that is elaboration's job.
  */
 #include "parse.h"
@@ -90,33 +90,41 @@ static AstExpr *parse_ternary(Parser *p) {
 }
 
 static AstExpr *parse_and(Parser *p);
-static AstExpr *parse_in(Parser *p);
+static AstExpr *parse_bitor(Parser *p);
 
 /* or := and { '||' and } */
 static AstExpr *parse_or(Parser *p) {
   AstExpr *l = parse_and(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, "||")) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, OP_LOR, t, l, parse_and(p));
   }
+  p->depth -= n;
   return l;
 }
 
-/* and := in { '&&' in } */
+/* and := bitor { '&&' bitor } */
 static AstExpr *parse_and(Parser *p) {
-  AstExpr *l = parse_in(p);
+  AstExpr *l = parse_bitor(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, "&&")) {
     parse_next(p);
-    l = binary(p, EX_BINARY, OP_LAND, t, l, parse_in(p));
+    parse_enter(p, t);
+    n++;
+    l = binary(p, EX_BINARY, OP_LAND, t, l, parse_bitor(p));
   }
+  p->depth -= n;
   return l;
 }
 
-static AstExpr *parse_bitor(Parser *p);
+static AstExpr *parse_cmp(Parser *p);
 
-/* in := '[' keys ']' 'in' IDENT | bitor [ 'in' IDENT ] */
+/* in := '[' keys ']' 'in' IDENT | cmp [ 'in' IDENT ] */
 static AstExpr *parse_in(Parser *p) {
   const Token *t = parse_peek(p);
   AstExpr *e;
@@ -126,7 +134,7 @@ static AstExpr *parse_in(Parser *p) {
     e->nargs = parse_index_keys(p, &e->args, true);
     if (!tok_is(parse_peek(p), TK_IDENT, "in")) parse_fail(p, parse_peek(p), "expected 'in' after '[...]'");
   } else {
-    AstExpr *k = parse_bitor(p);
+    AstExpr *k = parse_cmp(p);
     if (!tok_is(parse_peek(p), TK_IDENT, "in")) return k;
     e = parse_expr_new(p, EX_IN, parse_peek(p)->loc);
     e->args = arena_alloc(p->a, sizeof(AstExpr *));
@@ -141,16 +149,19 @@ static AstExpr *parse_in(Parser *p) {
 
 static AstExpr *parse_bitxor(Parser *p);
 static AstExpr *parse_bitand(Parser *p);
-static AstExpr *parse_cmp(Parser *p);
 
 /* bitor := bitxor { '|' bitxor } */
 static AstExpr *parse_bitor(Parser *p) {
   AstExpr *l = parse_bitxor(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, "|")) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, OP_BOR, t, l, parse_bitxor(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -158,21 +169,29 @@ static AstExpr *parse_bitor(Parser *p) {
 static AstExpr *parse_bitxor(Parser *p) {
   AstExpr *l = parse_bitand(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, "^")) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, OP_BXOR, t, l, parse_bitand(p));
   }
+  p->depth -= n;
   return l;
 }
 
-/* bitand := cmp { '&' cmp } */
+/* bitand := in { '&' in } */
 static AstExpr *parse_bitand(Parser *p) {
-  AstExpr *l = parse_cmp(p);
+  AstExpr *l = parse_in(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, "&")) {
     parse_next(p);
-    l = binary(p, EX_BINARY, OP_BAND, t, l, parse_cmp(p));
+    parse_enter(p, t);
+    n++;
+    l = binary(p, EX_BINARY, OP_BAND, t, l, parse_in(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -182,9 +201,12 @@ static AstExpr *parse_shift(Parser *p);
 static AstExpr *parse_cmp(Parser *p) {
   AstExpr *l = parse_shift(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   AstOp op;
   while ((op = op_lookup(t = parse_peek(p), cmp_ops)) != OP_NONE) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     AstExpr *r = parse_shift(p);
     if (op == OP_MATCH || op == OP_NOMATCH) {
       if (r->kind != EX_STR) parse_fail(p, t, "the right side of '%s' must be a string literal (a regular expression)",
@@ -194,6 +216,7 @@ static AstExpr *parse_cmp(Parser *p) {
       l = binary(p, EX_BINARY, op, t, l, r);
     }
   }
+  p->depth -= n;
   return l;
 }
 
@@ -203,11 +226,15 @@ static AstExpr *parse_concat(Parser *p);
 static AstExpr *parse_shift(Parser *p) {
   AstExpr *l = parse_concat(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   AstOp op;
   while ((op = op_lookup(t = parse_peek(p), shift_ops)) != OP_NONE) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, op, t, l, parse_concat(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -217,10 +244,14 @@ static AstExpr *parse_additive(Parser *p);
 static AstExpr *parse_concat(Parser *p) {
   AstExpr *l = parse_additive(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   while (tok_is(t = parse_peek(p), TK_OP, ".")) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, OP_CONCAT, t, l, parse_additive(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -230,11 +261,15 @@ static AstExpr *parse_mult(Parser *p);
 static AstExpr *parse_additive(Parser *p) {
   AstExpr *l = parse_mult(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   AstOp op;
   while ((op = op_lookup(t = parse_peek(p), add_ops)) != OP_NONE) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, op, t, l, parse_mult(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -242,11 +277,15 @@ static AstExpr *parse_additive(Parser *p) {
 static AstExpr *parse_mult(Parser *p) {
   AstExpr *l = parse_unary(p);
   const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
   AstOp op;
   while ((op = op_lookup(t = parse_peek(p), mul_ops)) != OP_NONE) {
     parse_next(p);
+    parse_enter(p, t);
+    n++;
     l = binary(p, EX_BINARY, op, t, l, parse_unary(p));
   }
+  p->depth -= n;
   return l;
 }
 
@@ -381,6 +420,12 @@ static void parse_comps(Parser *p, AstExpr *e) {
       break;
     }
   }
+  /* $x[0]$ and @cast(...)$$: the suffix as a token of its own */
+  const Token *t = parse_peek(p);
+  if (e->suffix == SFX_NONE && (tok_is(t, TK_TARGET, "$") || tok_is(t, TK_TARGET, "$$"))) {
+    parse_next(p);
+    e->suffix = t->len == 1 ? SFX_PRETTY : SFX_DEEP;
+  }
   e->ncomps = v.n;
   e->comps = arena_alloc(p->a, sizeof(AstComp) * (size_t)(v.n ? v.n : 1));
   for (int k = 0; k < v.n; k++) e->comps[k] = *(AstComp *)v.items[k];
@@ -504,11 +549,12 @@ static AstExpr *parse_at(Parser *p) {
     parse_expect(p, TK_OP, ")", "')'");
     return e;
   }
-  if (tok_is(t, TK_AT, "@const")) {
-    AstExpr *e = parse_expr_new(p, EX_CONST, t->loc);
-    parse_expect(p, TK_OP, "(", "'(' after @const");
-    e->str = parse_string_arg(p, "the @const name");
-    parse_expect(p, TK_OP, ")", "')' to close @const");
+  if (tok_is(t, TK_AT, "@const") || tok_is(t, TK_AT, "@perf")) {
+    bool is_const = tok_is(t, TK_AT, "@const");
+    AstExpr *e = parse_expr_new(p, is_const ? EX_CONST : EX_PERF, t->loc);
+    parse_expect(p, TK_OP, "(", "'('");
+    e->str = parse_string_arg(p, is_const ? "the @const name" : "the @perf counter name");
+    parse_expect(p, TK_OP, ")", "')'");
     return e;
   }
   if (tok_is(t, TK_AT, "@probewrite")) {
@@ -536,6 +582,7 @@ static AstExpr *parse_primary(Parser *p) {
     return e;
   }
   case TK_TARGET: {
+    if (strspn(t->text, "$") == t->len) parse_fail(p, t, "'$' must be followed by a name");
     parse_next(p);
     bool sym = t->len > 2 && t->text[1] == '$';
     AstExpr *e = parse_expr_new(p, sym ? EX_TARGET_SYM : EX_TARGET, t->loc);

@@ -59,8 +59,25 @@ static void parse_sort_mark(Parser *p, AstForeach *fe, int col) {
   fe->sort_dir = dir;
 }
 
+/* Aggregate to sort a stats array by: foreach (k in a @sum-). */
+static void parse_sort_aggr(Parser *p, AstForeach *fe) {
+  static const struct {
+    const char *name;
+    AstOp op;
+  } aggrs[] = {{"@count", OP_COUNT}, {"@sum", OP_SUM}, {"@min", OP_MIN}, {"@max", OP_MAX}, {"@avg", OP_AVG}};
+  const Token *t = parse_peek(p);
+  for (size_t k = 0; k < sizeof aggrs / sizeof aggrs[0]; k++) {
+    if (!tok_is(t, TK_AT, aggrs[k].name)) continue;
+    parse_next(p);
+    fe->sort_aggr = aggrs[k].op;
+    if (!tok_is(parse_peek(p), TK_OP, "+") && !tok_is(parse_peek(p), TK_OP, "-"))
+      parse_fail(p, parse_peek(p), "expected '+' or '-' after %.*s in foreach", (int)t->len, t->text);
+    return;
+  }
+}
+
 /* foreach := 'foreach' '(' [ IDENT '=' ] ( IDENT [sort] | '[' IDENT [sort] { ',' IDENT [sort] } ']' )
- *            'in' IDENT [sort] [ '[' slice ']' ] [sort] [ 'limit' expr ] ')' stmt */
+ *            'in' IDENT [aggr sort] [ '[' slice ']' ] [sort] [ 'limit' expr ] ')' stmt */
 static AstStmt *parse_foreach(Parser *p, const Token *kw) {
   AstStmt *s = stmt_new(p, ST_FOREACH, kw->loc);
   AstForeach *fe = s->fe = ARENA_NEW(p->a, AstForeach);
@@ -73,7 +90,7 @@ static AstStmt *parse_foreach(Parser *p, const Token *kw) {
   if (parse_accept(p, TK_OP, "[")) {
     for (;;) {
       ptrvec_push(p->a, &keys, parse_var(p, "foreach key variable"));
-      if (keys.n > 9) parse_fail(p, parse_peek(p), "too many foreach keys (at most 9)");
+      if (keys.n > 9) parse_fail(p, &p->t[p->i - 1], "too many foreach keys (at most 9)");
       parse_sort_mark(p, fe, keys.n);
       if (parse_accept(p, TK_OP, ",")) continue;
       parse_expect(p, TK_OP, "]", "',' or ']' in foreach keys");
@@ -92,6 +109,7 @@ static AstStmt *parse_foreach(Parser *p, const Token *kw) {
     fe->array = parse_expr(p); /* foreach over an aggregate expression, e.g. @hist */
   } else {
     fe->array = parse_var(p, "array name in foreach");
+    parse_sort_aggr(p, fe);
     parse_sort_mark(p, fe, -1);
     if (parse_accept(p, TK_OP, "[")) {
       fe->has_slice = true;

@@ -69,16 +69,36 @@ void parse_leave(Parser *p) { p->depth--; }
 
 /* ---- probe points -----------------------------------------------------------*/
 
-/* A list of alternative component sequences (brace expansion yields several). */
+/* One expansion of a probe point: its components and the ?/! marks written
+ * inside the braces it came through. */
+typedef struct PpSeq {
+  PtrVec comps; /* AstPpComp* */
+  bool opt, suff;
+} PpSeq;
+
+/* A list of alternative sequences (brace expansion yields several). */
 typedef struct PpAlts {
-  PtrVec seqs; /* each a PtrVec* of AstPpComp* */
+  PtrVec seqs; /* PpSeq* */
 } PpAlts;
 
-static PtrVec *seq_concat(Parser *p, const PtrVec *a, const PtrVec *b) {
-  PtrVec *r = ARENA_NEW(p->a, PtrVec);
-  for (int k = 0; k < a->n; k++) ptrvec_push(p->a, r, a->items[k]);
-  for (int k = 0; k < b->n; k++) ptrvec_push(p->a, r, b->items[k]);
+static PpSeq *seq_concat(Parser *p, const PpSeq *a, const PpSeq *b) {
+  PpSeq *r = ARENA_NEW(p->a, PpSeq);
+  for (int k = 0; k < a->comps.n; k++) ptrvec_push(p->a, &r->comps, a->comps.items[k]);
+  for (int k = 0; k < b->comps.n; k++) ptrvec_push(p->a, &r->comps, b->comps.items[k]);
+  r->opt = a->opt || b->opt;
+  r->suff = a->suff || b->suff;
   return r;
+}
+
+/* marks := { '?' | '!' } ; returns whether any was seen */
+static bool parse_pp_marks(Parser *p, bool *opt, bool *suff) {
+  bool any = false;
+  for (;;) {
+    if (parse_accept(p, TK_OP, "?")) *opt = true;
+    else if (parse_accept(p, TK_OP, "!")) *suff = *opt = true;
+    else return any;
+    any = true;
+  }
 }
 
 /* component := NAME-PIECES [ '(' literal ')' ]; NAME-PIECES are identifiers,
@@ -111,7 +131,7 @@ static AstPpComp *parse_pp_comp(Parser *p) {
 
 static PpAlts *parse_pp_seq(Parser *p);
 
-/* element := component | '{' seq { ',' seq } '}' */
+/* element := component | '{' seq marks { ',' seq marks } '}' */
 static PpAlts *parse_pp_elem(Parser *p) {
   PpAlts *r = ARENA_NEW(p->a, PpAlts);
   const Token *t = parse_peek(p);
@@ -120,14 +140,21 @@ static PpAlts *parse_pp_elem(Parser *p) {
     parse_enter(p, t);
     do {
       PpAlts *x = parse_pp_seq(p);
-      for (int k = 0; k < x->seqs.n; k++) ptrvec_push(p->a, &r->seqs, x->seqs.items[k]);
+      bool opt = false, suff = false;
+      parse_pp_marks(p, &opt, &suff);
+      for (int k = 0; k < x->seqs.n; k++) {
+        PpSeq *q = x->seqs.items[k];
+        q->opt |= opt;
+        q->suff |= suff;
+        ptrvec_push(p->a, &r->seqs, q);
+      }
     } while (parse_accept(p, TK_OP, ","));
     parse_expect(p, TK_OP, "}", "'}' to close the probe point brace expansion");
     parse_leave(p);
     return r;
   }
-  PtrVec *one = ARENA_NEW(p->a, PtrVec);
-  ptrvec_push(p->a, one, parse_pp_comp(p));
+  PpSeq *one = ARENA_NEW(p->a, PpSeq);
+  ptrvec_push(p->a, &one->comps, parse_pp_comp(p));
   ptrvec_push(p->a, &r->seqs, one);
   return r;
 }
@@ -145,16 +172,12 @@ static PpAlts *parse_pp_seq(Parser *p) {
   return acc;
 }
 
-/* point := seq [ '?' | '!' ]* [ 'if' '(' expr ')' ] ; appends to out */
+/* point := seq marks [ 'if' '(' expr ')' ] ; appends every expansion to out */
 static void parse_probe_point(Parser *p, PtrVec *out, bool allow_cond) {
   const Token *t = parse_peek(p);
   PpAlts *alts = parse_pp_seq(p);
   bool opt = false, suff = false;
-  for (;;) {
-    if (parse_accept(p, TK_OP, "?")) opt = true;
-    else if (parse_accept(p, TK_OP, "!")) suff = opt = true;
-    else break;
-  }
+  parse_pp_marks(p, &opt, &suff);
   AstExpr *cond = NULL;
   if (tok_is(parse_peek(p), TK_IDENT, "if")) {
     if (!allow_cond) parse_fail(p, parse_peek(p), "a probe alias name cannot have a condition");
@@ -165,13 +188,13 @@ static void parse_probe_point(Parser *p, PtrVec *out, bool allow_cond) {
       parse_fail(p, parse_peek(p), "')' expected (to close '(' at line %u)", open->loc.line);
   }
   for (int k = 0; k < alts->seqs.n; k++) {
-    PtrVec *seq = alts->seqs.items[k];
+    PpSeq *seq = alts->seqs.items[k];
     AstProbePoint *pp = ARENA_NEW(p->a, AstProbePoint);
-    pp->ncomps = seq->n;
-    pp->comps = arena_alloc(p->a, sizeof(AstPpComp) * (size_t)seq->n);
-    for (int j = 0; j < seq->n; j++) pp->comps[j] = *(AstPpComp *)seq->items[j];
-    pp->optional = opt;
-    pp->sufficient = suff;
+    pp->ncomps = seq->comps.n;
+    pp->comps = arena_alloc(p->a, sizeof(AstPpComp) * (size_t)seq->comps.n);
+    for (int j = 0; j < seq->comps.n; j++) pp->comps[j] = *(AstPpComp *)seq->comps.items[j];
+    pp->optional = opt || seq->opt;
+    pp->sufficient = suff || seq->suff;
     pp->cond = cond;
     pp->loc = t->loc;
     ptrvec_push(p->a, out, pp);
@@ -344,6 +367,20 @@ static void parse_skip(Parser *p, int depth) {
   }
 }
 
+/* After a syntax error in the declaration that began at token start. */
+static void parse_recover(Parser *p, int start) {
+  p->depth = 0;
+  p->loops = 0;
+  /* count the braces the broken declaration opened before the error */
+  int depth = 0;
+  for (int k = start; k < p->i; k++) {
+    if (tok_is(&p->t[k], TK_OP, "{")) depth++;
+    else if (tok_is(&p->t[k], TK_OP, "}")) depth--;
+  }
+  if (p->i == start) parse_next(p);
+  parse_skip(p, depth);
+}
+
 static void parse_decl(Parser *p) {
   const Token *t = parse_next(p);
   bool priv = false;
@@ -379,18 +416,9 @@ AstFile *parse_file(FeSession *s, uint32_t src, const TokArray *toks, bool is_ta
   Parser p = {.s = s, .a = s->arena, .t = toks->t, .n = toks->n, .file = f, .is_tapset = is_tapset};
   int errors = s->diag.nerrors;
   while (parse_peek(&p)->kind != TK_EOF) {
-    int start = p.i;
+    volatile int start = p.i;
     if (setjmp(p.recover)) {
-      p.depth = 0;
-      p.loops = 0;
-      /* count the braces the broken declaration opened before the error */
-      int depth = 0;
-      for (int k = start; k < p.i; k++) {
-        if (tok_is(&p.t[k], TK_OP, "{")) depth++;
-        else if (tok_is(&p.t[k], TK_OP, "}")) depth--;
-      }
-      if (p.i == start) parse_next(&p);
-      parse_skip(&p, depth);
+      parse_recover(&p, start);
       continue;
     }
     parse_decl(&p);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define PP_MAX_DEPTH 64
+#define PP_MAX_NEST 500 /* conditionals, macro arguments and condition parentheses within each other */
 #define PP_MAX_TOKENS (4 * 1024 * 1024)
 #define STAPJIT_COMPAT_VERSION "4.8" /* the systemtap_v we answer to */
 
@@ -39,7 +40,8 @@ typedef struct Pp {
   PtrVec locals; /* PpMacro* defined in this file */
   bool library;  /* definitions go to s->macros */
   int depth;
-  bool overflow;
+  int nest;      /* pp_expand calls active (bounds the C stack) */
+  bool overflow; /* output limit or runaway expansion: stop expanding */
 } Pp;
 
 static void pp_expand(Pp *pp, const Token *t, int n, PpFrame *fr, TokArray *out);
@@ -71,11 +73,12 @@ typedef struct CondParser {
   const Token *t;
   int n, i;
   bool failed;
+  int depth;        /* '!' and '(' nesting */
+  const Token *end; /* the '%?' after the condition: where "found" errors at the end point */
 } CondParser;
 
 static const Token *cp_peek(CondParser *c) {
-  static const Token eof = {.kind = TK_EOF, .text = ""};
-  return c->i < c->n ? &c->t[c->i] : &eof;
+  return c->i < c->n ? &c->t[c->i] : c->end;
 }
 
 static void cp_fail(CondParser *c, const Token *t, const char *msg) {
@@ -143,15 +146,22 @@ static bool cp_or(CondParser *c);
 static bool cp_cmp(CondParser *c) {
   const Token *t = cp_peek(c);
   Arena *a = c->pp->s->arena;
-  if (tok_is(t, TK_OP, "!")) {
+  if (tok_is(t, TK_OP, "!") || tok_is(t, TK_OP, "(")) {
+    if (c->depth >= PP_MAX_NEST) {
+      cp_fail(c, t, arena_printf(a, "preprocessor condition nested more than %d deep", PP_MAX_NEST));
+      return false;
+    }
+    c->depth++;
     c->i++;
-    return !cp_cmp(c);
-  }
-  if (tok_is(t, TK_OP, "(")) {
-    c->i++;
-    bool r = cp_or(c);
-    if (!tok_is(cp_peek(c), TK_OP, ")")) cp_fail(c, cp_peek(c), "')' expected in preprocessor condition");
-    else c->i++;
+    bool r;
+    if (tok_is(t, TK_OP, "!")) {
+      r = !cp_cmp(c);
+    } else {
+      r = cp_or(c);
+      if (!tok_is(cp_peek(c), TK_OP, ")")) cp_fail(c, cp_peek(c), "')' expected in preprocessor condition");
+      else c->i++;
+    }
+    c->depth--;
     return r;
   }
   PpVal l = cp_operand(c);
@@ -209,10 +219,10 @@ static bool cp_or(CondParser *c) {
   return r;
 }
 
-static bool pp_eval(Pp *pp, const Token *t, int n, PpFrame *fr, SrcLoc at) {
+static bool pp_eval(Pp *pp, const Token *t, int n, PpFrame *fr, SrcLoc at, const Token *then) {
   TokArray x = {0};
   pp_expand(pp, t, n, fr, &x);
-  CondParser c = {pp, x.t, x.n, 0, false};
+  CondParser c = {pp, x.t, x.n, 0, false, 0, then};
   if (x.n == 0) {
     diag_error(&pp->s->diag, at, "empty preprocessor condition");
     return false;
@@ -353,6 +363,7 @@ static int pp_invoke(Pp *pp, const PpMacro *m, const Token *t, int n, int i, PpF
   if (pp->depth >= PP_MAX_DEPTH) {
     diag_error(&pp->s->diag, t[i].loc, "macro expansion nested more than %d deep (recursive @define '%s'?)",
                PP_MAX_DEPTH, m->name);
+    pp->overflow = true; /* stop: a macro using itself twice would otherwise expand 2^64 times */
     return k;
   }
   PpFrame f = {m, args, fr};
@@ -366,10 +377,13 @@ static int pp_invoke(Pp *pp, const PpMacro *m, const Token *t, int n, int i, PpF
 static bool pp_argument(Pp *pp, const Token *t, TokArray *out) {
   const char *p = t->text + 1;
   FeSession *s = pp->s;
-  if (*p == '#') {
-    Token x = {.kind = TK_NUM, .num = s->opt.nargs, .loc = t->loc, .space_before = t->space_before};
+  if (*p == '#') { /* $# is a number, @# the same as a string (as stap's) */
+    Token x = {.kind = t->kind == TK_AT ? TK_STR : TK_NUM, .num = s->opt.nargs, .loc = t->loc,
+               .space_before = t->space_before};
     x.text = arena_printf(s->arena, "%d", s->opt.nargs);
     x.len = strlen(x.text);
+    x.str = x.text;
+    x.str_len = x.len;
     pp_emit(pp, out, &x);
     return true;
   }
@@ -397,7 +411,22 @@ static bool pp_argument(Pp *pp, const Token *t, TokArray *out) {
   return true;
 }
 
+static void pp_expand1(Pp *pp, const Token *t, int n, PpFrame *fr, TokArray *out);
+
+/* Expands t[0..n) into out: pp_expand1 with a bound on nesting. */
 static void pp_expand(Pp *pp, const Token *t, int n, PpFrame *fr, TokArray *out) {
+  if (n <= 0 || pp->overflow) return;
+  if (pp->nest >= PP_MAX_NEST) {
+    diag_error(&pp->s->diag, t[0].loc, "preprocessor constructs nested more than %d deep", PP_MAX_NEST);
+    pp->overflow = true;
+    return;
+  }
+  pp->nest++;
+  pp_expand1(pp, t, n, fr, out);
+  pp->nest--;
+}
+
+static void pp_expand1(Pp *pp, const Token *t, int n, PpFrame *fr, TokArray *out) {
   FeSession *s = pp->s;
   for (int i = 0; i < n && !pp->overflow;) {
     const Token *x = &t[i];
@@ -405,7 +434,7 @@ static void pp_expand(Pp *pp, const Token *t, int n, PpFrame *fr, TokArray *out)
     case TK_PP_IF: {
       int th, el, en;
       if (!pp_match(pp, t, n, i, &th, &el, &en)) return;
-      bool c = pp_eval(pp, &t[i + 1], th - i - 1, fr, x->loc);
+      bool c = pp_eval(pp, &t[i + 1], th - i - 1, fr, x->loc, &t[th]);
       if (c) pp_expand(pp, &t[th + 1], (el >= 0 ? el : en) - th - 1, fr, out);
       else if (el >= 0) pp_expand(pp, &t[el + 1], en - el - 1, fr, out);
       i = en + 1;

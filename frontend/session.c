@@ -92,7 +92,7 @@ static void scan_dir(FeSession *s, const char *dir, const char *suffix, PtrVec *
     if (n > m && !strcmp(e->d_name + n - m, suffix)) ptrvec_push(s->arena, &here, path);
   }
   closedir(d);
-  qsort(here.items, (size_t)here.n, sizeof(void *), path_cmp);
+  if (here.n) qsort(here.items, (size_t)here.n, sizeof(void *), path_cmp);
   for (int k = 0; k < here.n; k++) ptrvec_push(s->arena, out, here.items[k]);
 }
 

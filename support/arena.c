@@ -51,7 +51,8 @@ void arena_free(Arena *a) {
   free(a);
 }
 
-void *arena_alloc(Arena *a, size_t n) {
+/* Bump allocation without zeroing. */
+static void *arena_alloc_raw(Arena *a, size_t n) {
   n = (n + 15) & ~(size_t)15;
   Chunk *c = a->head;
   if (!c || c->size - c->used < n) {
@@ -72,13 +73,19 @@ void *arena_alloc(Arena *a, size_t n) {
   }
   void *p = c->data + c->used;
   c->used += n;
+  return p;
+}
+
+void *arena_alloc(Arena *a, size_t n) {
+  void *p = arena_alloc_raw(a, n);
   memset(p, 0, n);
   return p;
 }
 
 void *arena_realloc(Arena *a, void *p, size_t old, size_t n) {
   if (n <= old) return p;
-  void *q = arena_alloc(a, n);
+  /* only the old bytes are defined; callers track how much they use */
+  void *q = arena_alloc_raw(a, n);
   if (p && old) memcpy(q, p, old);
   return q;
 }

@@ -29,7 +29,7 @@ typedef struct Arena Arena;
 Arena *arena_new(void);
 void arena_free(Arena *a);
 void *arena_alloc(Arena *a, size_t n);            /* zeroed, 16-byte aligned */
-void *arena_realloc(Arena *a, void *p, size_t old, size_t n);
+void *arena_realloc(Arena *a, void *p, size_t old, size_t n); /* bytes past old are not zeroed */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
 char *arena_printf(Arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
