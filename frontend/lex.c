@@ -110,13 +110,22 @@ static int hexval(int c) {
 }
 
 /* "..." with C escapes.  tok->text is the raw body, tok->str the bytes. */
+/* A NUL byte in a literal or embedded code: reported once per token, as the
+ * raw text and the code are kept as C strings (the printer, the C backend). */
+static void lx_nul(Lexer *lx, bool *seen, const char *what) {
+  if (!*seen) diag_error(&lx->s->diag, lx_loc(lx), "NUL byte in %s", what);
+  *seen = true;
+}
+
 static void lx_string(Lexer *lx, Token *tok) {
   Arena *a = lx->s->arena;
   lx_adv(lx, 1);
   const char *raw = lx->p;
   StrBuf b = {0};
+  bool nul = false;
   while (lx->p < lx->end && *lx->p != '"') {
     char c = *lx->p;
+    if (!c) lx_nul(lx, &nul, "a string literal (write \\0 instead)");
     if (c != '\\') {
       sb_putc(&b, c);
       lx_adv(lx, 1);
@@ -126,6 +135,7 @@ static void lx_string(Lexer *lx, Token *tok) {
     lx_adv(lx, 1);
     if (lx->p >= lx->end) break;
     c = *lx->p;
+    if (!c) lx_nul(lx, &nul, "a string literal (write \\0 instead)");
     lx_adv(lx, 1);
     switch (c) {
     case 'n': sb_putc(&b, '\n'); break;
@@ -213,7 +223,11 @@ static void lx_number(Lexer *lx, Token *tok) {
 static void lx_embedded(Lexer *lx, Token *tok) {
   lx_adv(lx, 2);
   const char *code = lx->p;
-  while (lx->p < lx->end && !(*lx->p == '%' && lx->p + 1 < lx->end && lx->p[1] == '}')) lx_adv(lx, 1);
+  bool nul = false;
+  while (lx->p < lx->end && !(*lx->p == '%' && lx->p + 1 < lx->end && lx->p[1] == '}')) {
+    if (!*lx->p) lx_nul(lx, &nul, "embedded code");
+    lx_adv(lx, 1);
+  }
   tok->kind = TK_EMBEDDED;
   tok->text = arena_strndup(lx->s->arena, code, (size_t)(lx->p - code));
   tok->len = (size_t)(lx->p - code);

@@ -77,7 +77,7 @@ static void parse_sort_aggr(Parser *p, AstForeach *fe) {
 }
 
 /* foreach := 'foreach' '(' [ IDENT '=' ] ( IDENT [sort] | '[' IDENT [sort] { ',' IDENT [sort] } ']' )
- *            'in' IDENT [aggr sort] [ '[' slice ']' ] [sort] [ 'limit' expr ] ')' stmt */
+ *            'in' IDENT [aggr sort] [ '[' slice ']' [aggr] [sort] ] [ 'limit' expr ] ')' stmt */
 static AstStmt *parse_foreach(Parser *p, const Token *kw) {
   AstStmt *s = stmt_new(p, ST_FOREACH, kw->loc);
   AstForeach *fe = s->fe = ARENA_NEW(p->a, AstForeach);
@@ -116,6 +116,7 @@ static AstStmt *parse_foreach(Parser *p, const Token *kw) {
       fe->nslice = parse_index_keys(p, &fe->slice, true);
       if (fe->nslice != fe->nkeys)
         parse_fail(p, at, "foreach slice has %d indexes but %d keys are named", fe->nslice, fe->nkeys);
+      if (fe->sort_aggr == OP_NONE) parse_sort_aggr(p, fe); /* a[*, 1] @sum+ (the printer's order) */
       parse_sort_mark(p, fe, -1);
     }
   }

@@ -238,30 +238,34 @@ IrModule *ir_parse(const char *text, size_t len, SrcSet *src, DiagList *diag);
 
 /* ---- checking (verify.c) -----------------------------------------------------*/
 
+/* 0 if the module is well formed (types, operand counts, terminators, phis
+ * matching predecessors, dominance of uses); else -1 with a message per
+ * problem in diag (at the instruction's location). */
+int ir_verify(const IrModule *m, DiagList *diag);
+
 /* The result type every instruction of op has (IR_VOID included), or -1 if it
  * depends on the instruction (param, copy, phi, loads, calls, ctx).  From the
  * verifier's typing table; the text form omits a type that op implies. */
 int ir_op_result_type(IrOp op);
 
-/* The dominator tree of a function, for the verifier and the passes. */
+/* The control-flow graph and dominator tree of a function, for the verifier
+ * and the passes.  Edges are those of every IRF_TARGETS instruction (try.push's
+ * handler included), each (from, to) pair once, as ir_func_compute_preds counts
+ * them; targets that are not blocks of the function are ignored. */
 typedef struct IrDomTree {
-  IrBlock **rpo;  /* the blocks reachable from the entry, in reverse postorder */
+  IrBlock **rpo;    /* the blocks reachable from the entry, in reverse postorder */
   int nrpo;
-  IrBlock **idom; /* by block index: immediate dominator (the entry's is itself); NULL = unreachable */
-  int *rpo_num;   /* by block index: position in rpo, -1 = unreachable */
+  IrBlock **idom;   /* by block index: immediate dominator (the entry's is itself); NULL = unreachable */
+  int *rpo_num;     /* by block index: position in rpo, -1 = unreachable */
+  IrBlock ***preds; /* by block index: predecessors, reachable or not */
+  int *npreds;
 } IrDomTree;
 
-/* Recomputes f's predecessor lists and fills dt, its arrays allocated in a
- * (the caller's scratch arena).  Follows every IRF_TARGETS edge (try.push's
- * handler included), the same edges ir_func_compute_preds counts. */
-void ir_func_dominators(IrFunc *f, Arena *a, IrDomTree *dt);
+/* Fills dt for f as it is now, its arrays allocated in a (the caller's scratch
+ * arena).  Does not touch f (its IrBlock.preds stay as they were). */
+void ir_func_dominators(const IrFunc *f, Arena *a, IrDomTree *dt);
 /* Whether block x dominates block y (both reachable; every block dominates itself). */
 bool ir_dominates(const IrDomTree *dt, const IrBlock *x, const IrBlock *y);
-
-/* 0 if the module is well formed (types, operand counts, terminators, phis
- * matching predecessors, dominance of uses); else -1 with a message per
- * problem in diag (at the instruction's location). */
-int ir_verify(const IrModule *m, DiagList *diag);
 
 /* ---- lowering (lower*.c) -----------------------------------------------------*/
 

@@ -73,6 +73,7 @@ int main(int argc, char **argv) {
     printf("0 passed, 1 failed\n");
     return 1;
   }
+  printf("tapset library: %s\n", dir);
   char **paths = NULL;
   int n = 0, cap = 0;
   collect(dir, &paths, &n, &cap);
@@ -104,7 +105,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  printf("parsed %d of %d SystemTap tapset files (%s)\n", ok, n, dir);
+  printf("parsed %d of %d SystemTap tapset files\n", ok, n);
   if (n == 0) printf("FAIL: no .stp or .stpm files under %s\n", dir);
   printf("%d passed, %d failed\n", ok, failed + (n == 0));
   fe_session_free(s);

@@ -37,6 +37,15 @@ static char *print_to_memory(const AstFile *f, size_t *len) {
   return buf;
 }
 
+/* True if every diagnostic after mark is the parser's nesting limit. */
+static bool only_too_deep(const FeSession *s, const Diag *mark) {
+  const Diag *g = mark ? mark->next : s->diag.head;
+  if (!g) return false;
+  for (; g; g = g->next)
+    if (!strstr(g->msg, "nesting too deep")) return false;
+  return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -64,15 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n1 = 0;
     char *t1 = print_to_memory(f, &n1);
     if (roundtrip) {
+      const Diag *mark = s->diag.tail;
       AstFile *f2 = fe_parse(s, srcset_add(&s->src, "<fuzz>", t1, n1, 0), false);
-      if (!f2) {
+      /* every operand printed in parentheses nests up to twice as deep as
+       * the input: near the parser's limit the printed text may exceed it */
+      if (!f2 && !only_too_deep(s, mark)) {
         fprintf(stderr, "round trip: the printed text does not parse:\n%s\n", t1);
         diag_print(&s->diag, stderr);
         abort();
       }
       size_t n2 = 0;
-      char *t2 = print_to_memory(f2, &n2);
-      if (n1 != n2 || memcmp(t1, t2, n1)) {
+      char *t2 = f2 ? print_to_memory(f2, &n2) : NULL;
+      if (f2 && (n1 != n2 || memcmp(t1, t2, n1))) {
         fprintf(stderr, "round trip: printing is not a fixed point:\n--- first\n%s\n--- second\n%s\n", t1, t2);
         abort();
       }

@@ -169,6 +169,33 @@ static void test_strings(void) {
   lex_case("\"a\nb\" c", "STR 'a\nb' 1:1\nIDENT 'c' 2:4\nEOF '' 2:5", "");
 }
 
+/* Lexes n bytes (which may hold NULs) and compares the diagnostics. */
+static void lex_bytes_case(const char *text, size_t n, const char *want_diags) {
+  FeSession *s = t_session(NULL);
+  TokArray v = {0};
+  lex_file(s, srcset_add(&s->src, "<test>", text, n, 0), &v);
+  check_context = text;
+  CHECK_STR(t_diags(s), want_diags);
+  CHECK(v.n > 0 && v.t[v.n - 1].kind == TK_EOF);
+  check_context = NULL;
+  fe_session_free(s);
+}
+
+static void test_nul_bytes(void) {
+  /* raw NUL bytes would truncate the literal's raw text and embedded code
+   * (kept as C strings), so they are errors; the escape \0 is fine */
+  static const char s1[] = "x = \"a\0b\0\" y";
+  lex_bytes_case(s1, sizeof s1 - 1, "1:7: NUL byte in a string literal (write \\0 instead)");
+  static const char s2[] = "\"\\\0\"";
+  lex_bytes_case(s2, sizeof s2 - 1, "1:3: NUL byte in a string literal (write \\0 instead)");
+  static const char s3[] = "%{ a\0 %}";
+  lex_bytes_case(s3, sizeof s3 - 1, "1:5: NUL byte in embedded code");
+  static const char s4[] = "a\0b # c\0\n/* \0 */ c";
+  lex_bytes_case(s4, sizeof s4 - 1, "1:2: unexpected byte 0x00");
+  static const char s5[] = "\"\\0\"";
+  lex_bytes_case(s5, sizeof s5 - 1, "");
+}
+
 static void test_comments(void) {
   lex_case("a # shell\nb // c++\nc /* c\n  multi */ d",
            "IDENT 'a' 1:1\nIDENT 'b' 2:1\nIDENT 'c' 3:1\nIDENT 'd' 4:12\nEOF '' 4:13", "");
@@ -257,6 +284,7 @@ int main(void) {
   test_numbers();
   test_operators();
   test_strings();
+  test_nul_bytes();
   test_comments();
   test_embedded_and_pp();
   test_locations();

@@ -334,6 +334,8 @@ static void test_foreach(void) {
   BODY_CASE("foreach (k in @hist_log(s)) {}", "(foreach [k] in @hist_log(s) {})");
   BODY_CASE("foreach (k in st @sum-) {}", "(foreach [k] in st @sum- {})");
   BODY_CASE("foreach ([a, b] in st @count+ limit 3) {}", "(foreach [a,b] in st @count+ limit 3 {})");
+  BODY_CASE("foreach ([a, b] in st @max- [*, 1]) {}", "(foreach [a,b] in st @max-[*,1] {})");
+  BODY_CASE("foreach ([a, b] in st[*, 1] @max-) {}", "(foreach [a,b] in st @max-[*,1] {})");
   BODY_CASE("foreach (k in a) { foreach (j in b) break; continue }",
             "(foreach [k] in a {(foreach [j] in b break); continue})");
 
