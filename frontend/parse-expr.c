@@ -35,6 +35,12 @@ static const OpEntry assign_ops[] = {
     {".=", OP_CONCAT_ASSIGN},  {"<<<", OP_AGG},       {NULL, OP_NONE}};
 static const OpEntry cmp_ops[] = {{"==", OP_EQ}, {"!=", OP_NE}, {"<", OP_LT},       {"<=", OP_LE}, {">", OP_GT},
                                   {">=", OP_GE}, {"=~", OP_MATCH}, {"!~", OP_NOMATCH}, {NULL, OP_NONE}};
+static const OpEntry or_ops[] = {{"||", OP_LOR}, {NULL, OP_NONE}};
+static const OpEntry and_ops[] = {{"&&", OP_LAND}, {NULL, OP_NONE}};
+static const OpEntry bor_ops[] = {{"|", OP_BOR}, {NULL, OP_NONE}};
+static const OpEntry bxor_ops[] = {{"^", OP_BXOR}, {NULL, OP_NONE}};
+static const OpEntry band_ops[] = {{"&", OP_BAND}, {NULL, OP_NONE}};
+static const OpEntry concat_ops[] = {{".", OP_CONCAT}, {NULL, OP_NONE}};
 static const OpEntry shift_ops[] = {{"<<", OP_SHL}, {">>", OP_SHR}, {">>>", OP_USHR}, {NULL, OP_NONE}};
 static const OpEntry add_ops[] = {{"+", OP_ADD}, {"-", OP_SUB}, {NULL, OP_NONE}};
 static const OpEntry mul_ops[] = {{"*", OP_MUL}, {"/", OP_DIV}, {"%", OP_MOD}, {NULL, OP_NONE}};
@@ -71,11 +77,90 @@ AstExpr *parse_expr(Parser *p) {
   return l;
 }
 
-static AstExpr *parse_or(Parser *p);
+
+/* The left-associative binary levels, loosest first.  Level k is
+ *   level_k := level_k+1 { op_k level_k+1 }
+ * with 'in' and the comparisons (which need their own rules) in between:
+ *   or: ||   and: &&   bitor: |   bitxor: ^   bitand: &   (in)   (cmp)
+ *   shift: << >> >>>   concat: .   additive: + -   mult: * / %   (unary) */
+typedef enum BinLevel { LV_OR, LV_AND, LV_BOR, LV_BXOR, LV_BAND, LV_IN, LV_CMP, LV_SHIFT, LV_CONCAT, LV_ADD, LV_MUL, LV_UNARY } BinLevel;
+
+static const OpEntry *const level_ops[] = {
+    [LV_OR] = or_ops,       [LV_AND] = and_ops,       [LV_BOR] = bor_ops, [LV_BXOR] = bxor_ops,
+    [LV_BAND] = band_ops,   [LV_SHIFT] = shift_ops,   [LV_CONCAT] = concat_ops,
+    [LV_ADD] = add_ops,     [LV_MUL] = mul_ops,
+};
+
+static AstExpr *parse_level(Parser *p, BinLevel lv);
+
+/* in := '[' keys ']' 'in' IDENT | cmp [ 'in' IDENT ] */
+static AstExpr *parse_in(Parser *p) {
+  const Token *t = parse_peek(p);
+  AstExpr *e;
+  if (tok_is(t, TK_OP, "[")) {
+    parse_next(p);
+    e = parse_expr_new(p, EX_IN, t->loc);
+    e->nargs = parse_index_keys(p, &e->args, true);
+    if (!tok_is(parse_peek(p), TK_IDENT, "in")) parse_fail(p, parse_peek(p), "expected 'in' after '[...]'");
+  } else {
+    AstExpr *k = parse_level(p, LV_CMP);
+    if (!tok_is(parse_peek(p), TK_IDENT, "in")) return k;
+    e = parse_expr_new(p, EX_IN, parse_peek(p)->loc);
+    e->args = arena_alloc(p->a, sizeof(AstExpr *));
+    e->args[0] = k;
+    e->nargs = 1;
+  }
+  parse_next(p); /* in */
+  e->loc = parse_peek(p)->loc;
+  e->name = parse_ident(p, "array name after 'in'");
+  return e;
+}
+
+/* cmp := shift { ('==' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~') shift } */
+static AstExpr *parse_cmp(Parser *p) {
+  AstExpr *l = parse_level(p, LV_SHIFT);
+  const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
+  AstOp op;
+  while ((op = op_lookup(t = parse_peek(p), cmp_ops)) != OP_NONE) {
+    parse_next(p);
+    parse_enter(p, t);
+    n++;
+    AstExpr *r = parse_level(p, LV_SHIFT);
+    if (op == OP_MATCH || op == OP_NOMATCH) {
+      if (r->kind != EX_STR) parse_fail(p, t, "the right side of '%s' must be a string literal (a regular expression)",
+                                        op == OP_MATCH ? "=~" : "!~");
+      l = binary(p, EX_REGEX, op, t, l, r);
+    } else {
+      l = binary(p, EX_BINARY, op, t, l, r);
+    }
+  }
+  p->depth -= n;
+  return l;
+}
+
+/* level_k := level_k+1 { op_k level_k+1 } (see BinLevel) */
+static AstExpr *parse_level(Parser *p, BinLevel lv) {
+  if (lv == LV_IN) return parse_in(p);
+  if (lv == LV_CMP) return parse_cmp(p);
+  if (lv == LV_UNARY) return parse_unary(p);
+  AstExpr *l = parse_level(p, lv + 1);
+  const Token *t;
+  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
+  AstOp op;
+  while ((op = op_lookup(t = parse_peek(p), level_ops[lv])) != OP_NONE) {
+    parse_next(p);
+    parse_enter(p, t);
+    n++;
+    l = binary(p, EX_BINARY, op, t, l, parse_level(p, lv + 1));
+  }
+  p->depth -= n;
+  return l;
+}
 
 /* ternary := or [ '?' expr ':' ternary ] */
 static AstExpr *parse_ternary(Parser *p) {
-  AstExpr *c = parse_or(p);
+  AstExpr *c = parse_level(p, LV_OR);
   const Token *t = parse_peek(p);
   if (!tok_is(t, TK_OP, "?")) return c;
   parse_next(p);
@@ -89,205 +174,23 @@ static AstExpr *parse_ternary(Parser *p) {
   return e;
 }
 
-static AstExpr *parse_and(Parser *p);
-static AstExpr *parse_bitor(Parser *p);
 
-/* or := and { '||' and } */
-static AstExpr *parse_or(Parser *p) {
-  AstExpr *l = parse_and(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, "||")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_LOR, t, l, parse_and(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-/* and := bitor { '&&' bitor } */
-static AstExpr *parse_and(Parser *p) {
-  AstExpr *l = parse_bitor(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, "&&")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_LAND, t, l, parse_bitor(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-static AstExpr *parse_cmp(Parser *p);
 
-/* in := '[' keys ']' 'in' IDENT | cmp [ 'in' IDENT ] */
-static AstExpr *parse_in(Parser *p) {
-  const Token *t = parse_peek(p);
-  AstExpr *e;
-  if (tok_is(t, TK_OP, "[")) {
-    parse_next(p);
-    e = parse_expr_new(p, EX_IN, t->loc);
-    e->nargs = parse_index_keys(p, &e->args, true);
-    if (!tok_is(parse_peek(p), TK_IDENT, "in")) parse_fail(p, parse_peek(p), "expected 'in' after '[...]'");
-  } else {
-    AstExpr *k = parse_cmp(p);
-    if (!tok_is(parse_peek(p), TK_IDENT, "in")) return k;
-    e = parse_expr_new(p, EX_IN, parse_peek(p)->loc);
-    e->args = arena_alloc(p->a, sizeof(AstExpr *));
-    e->args[0] = k;
-    e->nargs = 1;
-  }
-  parse_next(p); /* in */
-  e->loc = parse_peek(p)->loc;
-  e->name = parse_ident(p, "array name after 'in'");
-  return e;
-}
 
-static AstExpr *parse_bitxor(Parser *p);
-static AstExpr *parse_bitand(Parser *p);
 
-/* bitor := bitxor { '|' bitxor } */
-static AstExpr *parse_bitor(Parser *p) {
-  AstExpr *l = parse_bitxor(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, "|")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_BOR, t, l, parse_bitxor(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-/* bitxor := bitand { '^' bitand } */
-static AstExpr *parse_bitxor(Parser *p) {
-  AstExpr *l = parse_bitand(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, "^")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_BXOR, t, l, parse_bitand(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-/* bitand := in { '&' in } */
-static AstExpr *parse_bitand(Parser *p) {
-  AstExpr *l = parse_in(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, "&")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_BAND, t, l, parse_in(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-static AstExpr *parse_shift(Parser *p);
 
-/* cmp := shift { ('==' | '!=' | '<' | '<=' | '>' | '>=' | '=~' | '!~') shift } */
-static AstExpr *parse_cmp(Parser *p) {
-  AstExpr *l = parse_shift(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  AstOp op;
-  while ((op = op_lookup(t = parse_peek(p), cmp_ops)) != OP_NONE) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    AstExpr *r = parse_shift(p);
-    if (op == OP_MATCH || op == OP_NOMATCH) {
-      if (r->kind != EX_STR) parse_fail(p, t, "the right side of '%s' must be a string literal (a regular expression)",
-                                        op == OP_MATCH ? "=~" : "!~");
-      l = binary(p, EX_REGEX, op, t, l, r);
-    } else {
-      l = binary(p, EX_BINARY, op, t, l, r);
-    }
-  }
-  p->depth -= n;
-  return l;
-}
 
-static AstExpr *parse_concat(Parser *p);
 
-/* shift := concat { ('<<' | '>>' | '>>>') concat } */
-static AstExpr *parse_shift(Parser *p) {
-  AstExpr *l = parse_concat(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  AstOp op;
-  while ((op = op_lookup(t = parse_peek(p), shift_ops)) != OP_NONE) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, op, t, l, parse_concat(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-static AstExpr *parse_additive(Parser *p);
 
-/* concat := additive { '.' additive } */
-static AstExpr *parse_concat(Parser *p) {
-  AstExpr *l = parse_additive(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  while (tok_is(t = parse_peek(p), TK_OP, ".")) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, OP_CONCAT, t, l, parse_additive(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-static AstExpr *parse_mult(Parser *p);
 
-/* additive := mult { ('+' | '-') mult } */
-static AstExpr *parse_additive(Parser *p) {
-  AstExpr *l = parse_mult(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  AstOp op;
-  while ((op = op_lookup(t = parse_peek(p), add_ops)) != OP_NONE) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, op, t, l, parse_mult(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
-/* mult := unary { ('*' | '/' | '%') unary } */
-static AstExpr *parse_mult(Parser *p) {
-  AstExpr *l = parse_unary(p);
-  const Token *t;
-  int n = 0; /* left-deep nodes made here: each counts as a level of nesting */
-  AstOp op;
-  while ((op = op_lookup(t = parse_peek(p), mul_ops)) != OP_NONE) {
-    parse_next(p);
-    parse_enter(p, t);
-    n++;
-    l = binary(p, EX_BINARY, op, t, l, parse_unary(p));
-  }
-  p->depth -= n;
-  return l;
-}
 
 static AstExpr *parse_postfix(Parser *p);
 

@@ -16,7 +16,7 @@
 
 #define PP_MAX_DEPTH 64
 #define PP_MAX_NEST 500 /* conditionals, macro arguments and condition parentheses within each other */
-#define PP_MAX_TOKENS (4 * 1024 * 1024)
+#define PP_MAX_TOKENS (1024 * 1024) /* a real script (the largest tapset file) is ~50k */
 #define STAPJIT_COMPAT_VERSION "4.8" /* the systemtap_v we answer to */
 
 typedef struct PpMacro {

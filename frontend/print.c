@@ -153,7 +153,7 @@ static void put_literal(StrBuf *b, const AstExpr *e) {
 
 /* An operand of an operator: always parenthesised, as stap prints it. */
 static void put_operand(StrBuf *b, const AstExpr *e) {
-  if (e && e->kind == EX_NUM && e->num < 0) {
+  if (e && e->kind == EX_NUM && e->num < 0 && e->ncomps == 0) {
     put_num(b, e->num, true); /* already "(-N)" */
     return;
   }
