@@ -23,7 +23,7 @@ typedef enum FixKind { FX_ARG, FX_PHIBLK, FX_TARGET, FX_GLOBAL, FX_CALLEE, FX_HA
 
 typedef struct Fixup {
   FixKind kind;
-  IrInst *inst;     /* the referring instruction (probe for FX_HANDLER) */
+  IrInst *inst; /* the referring instruction (probe for FX_HANDLER) */
   IrProbe *probe;
   int idx;          /* which arg / phi block / target */
   int id;           /* %N or bN */
@@ -31,33 +31,32 @@ typedef struct Fixup {
   size_t off;       /* where in the text, for messages */
 } Fixup;
 
-typedef struct FixVec {
-  Fixup *v;
-  int n, cap;
-} FixVec;
+#define VEC(T)  \
+  struct {      \
+    T *v;       \
+    int n, cap; \
+  }
+typedef VEC(Fixup) FixVec;
 
 /* An operand as written, before the instruction exists. */
 typedef struct Ref {
-  int id;     /* %N, or bN for block refs; -1 for '*' */
+  int id; /* %N, or bN for block refs; -1 for '*' */
   size_t off;
 } Ref;
 
-typedef struct RefVec {
-  Ref *v;
-  int n, cap;
-} RefVec;
+typedef VEC(Ref) RefVec;
 
 typedef struct P {
   const char *text;
   size_t len, pos;
-  uint32_t file;  /* the IR text in src */
+  uint32_t file; /* the IR text in src */
   SrcSet *src;
   DiagList *diag;
   IrModule *m;
-  Arena *tmp;     /* scratch, freed when parsing ends */
-  FixVec names;   /* module-wide: globals, callees, handlers */
-  FixVec local;   /* per function: values, blocks */
-  IrInst **vals;  /* per function, by value number */
+  Arena *tmp;       /* scratch, freed when parsing ends */
+  FixVec names;     /* module-wide: globals, callees, handlers */
+  FixVec local;     /* per function: values, blocks */
+  IrInst **vals;    /* per function, by value number */
   IrBlock **blocks; /* per function, by block number */
   int cap_vals, cap_blocks, max_val, max_block;
   RefVec args, brefs; /* the instruction being read */
@@ -65,24 +64,27 @@ typedef struct P {
   const char *last_path;
 } P;
 
-#define VEC_PUSH(a, vec, item)                                                                      \
-  do {                                                                                              \
-    if ((vec).n == (vec).cap) {                                                                     \
-      int c_ = (vec).cap ? (vec).cap * 2 : 16;                                                      \
-      (vec).v = arena_realloc((a), (vec).v, sizeof(*(vec).v) * (size_t)(vec).cap, sizeof(*(vec).v) * (size_t)c_); \
-      (vec).cap = c_;                                                                               \
-    }                                                                                               \
-    (vec).v[(vec).n++] = (item);                                                                    \
+#define VEC_PUSH(a, vec, item)                                                                              \
+  do {                                                                                                      \
+    if ((vec).n == (vec).cap) {                                                                             \
+      int c_ = (vec).cap ? (vec).cap * 2 : 16;                                                              \
+      (vec).v =                                                                                             \
+          arena_realloc((a), (vec).v, sizeof(*(vec).v) * (size_t)(vec).cap, sizeof(*(vec).v) * (size_t)c_); \
+      (vec).cap = c_;                                                                                       \
+    }                                                                                                       \
+    (vec).v[(vec).n++] = (item);                                                                            \
   } while (0)
 
 /* ---- characters ---------------------------------------------------------------*/
 
-static void perr_at(P *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void perr_at(P *p, size_t off, const char *fmt, ...) {
+/* Reports a syntax error at byte off of the text; returns false. */
+static bool perr_at(P *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool perr_at(P *p, size_t off, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   diag_vreport(p->diag, DIAG_ERROR, srcset_loc(p->src, p->file, off), fmt, ap);
   va_end(ap);
+  return false;
 }
 #define perr(p, ...) perr_at((p), (p)->pos, __VA_ARGS__)
 
@@ -91,10 +93,12 @@ static int cur(P *p) { return p->pos < p->len ? (unsigned char)p->text[p->pos] :
 static void ws(P *p) {
   for (;;) {
     int c = cur(p);
-    if (c == ' ' || c == '\t' || c == '\r') p->pos++;
+    if (c == ' ' || c == '\t' || c == '\r')
+      p->pos++;
     else if (c == ';')
       while (cur(p) != '\n' && cur(p) != -1) p->pos++;
-    else return;
+    else
+      return;
   }
 }
 
@@ -120,7 +124,9 @@ static size_t word(P *p, const char **w) {
   return n;
 }
 
-static bool word_is(const char *w, size_t n, const char *lit) { return strlen(lit) == n && !memcmp(w, lit, n); }
+static bool word_is(const char *w, size_t n, const char *lit) {
+  return strlen(lit) == n && !memcmp(w, lit, n);
+}
 
 /* Consumes keyword lit if it comes next. */
 static bool keyword(P *p, const char *lit) {
@@ -151,26 +157,17 @@ static bool expect(P *p, const char *lit) {
 /* NUMBER := ["-"] DIGITS */
 static bool number(P *p, int64_t *v) {
   ws(p);
-  size_t start = p->pos;
+  size_t start = p->pos, n;
   if (cur(p) == '-') p->pos++;
   while (cur(p) >= '0' && cur(p) <= '9') p->pos++;
-  if (p->pos == start || (p->pos == start + 1 && p->text[start] == '-')) {
-    p->pos = start;
-    perr(p, "number expected");
-    return false;
-  }
-  char buf[32];
-  size_t n = p->pos - start;
-  if (n >= sizeof buf) n = sizeof buf - 1;
+  char buf[32], *end;
+  n = p->pos - start < sizeof buf - 1 ? p->pos - start : sizeof buf - 1;
   memcpy(buf, p->text + start, n);
   buf[n] = 0;
   errno = 0;
-  *v = strtoll(buf, NULL, 10);
-  if (errno) {
-    perr_at(p, start, "number out of range");
-    return false;
-  }
-  return true;
+  *v = strtoll(buf, &end, 10);
+  if (end == buf) return p->pos = start, perr(p, "number expected");
+  return !errno || perr_at(p, start, "number out of range");
 }
 
 static int hexval(int c) {
@@ -181,55 +178,41 @@ static int hexval(int c) {
 
 /* STRING := '"' (CHAR | '\' [nrt"\] | '\x' HEX HEX)* '"'; the bytes go to the module's arena. */
 static bool string(P *p, const char **s, size_t *len) {
+  static const char esc[] = "n\nt\tr\r\"\"\\\\"; /* pairs: the letter, the byte */
   ws(p);
-  if (cur(p) != '"') {
-    perr(p, "string expected");
-    return false;
-  }
+  if (cur(p) != '"') return perr(p, "string expected");
   size_t open = p->pos++;
   StrBuf b = {0};
-  for (;;) {
-    int c = cur(p);
+  bool ok = false;
+  for (int c; (c = cur(p)) != '"'; p->pos++) {
     if (c == -1 || c == '\n') {
-      sb_free(&b);
       perr_at(p, open, "unterminated string");
-      return false;
+      goto out;
     }
-    p->pos++;
-    if (c == '"') break;
     if (c != '\\') {
       sb_putc(&b, (char)c);
       continue;
     }
-    c = cur(p);
-    p->pos++;
-    switch (c) {
-    case 'n': sb_putc(&b, '\n'); break;
-    case 't': sb_putc(&b, '\t'); break;
-    case 'r': sb_putc(&b, '\r'); break;
-    case '"': sb_putc(&b, '"'); break;
-    case '\\': sb_putc(&b, '\\'); break;
-    case 'x': {
-      int h = hexval(cur(p)), l = h < 0 ? -1 : hexval(p->pos + 1 < p->len ? p->text[p->pos + 1] : 0);
-      if (h < 0 || l < 0) {
-        sb_free(&b);
-        perr(p, "two hex digits expected after \\x");
-        return false;
-      }
+    c = p->text[++p->pos]; /* the escape's letter (the text ends in a NUL) */
+    const char *e = c ? strchr(esc, c) : NULL;
+    int hi = c == 'x' ? hexval(p->text[p->pos + 1]) : -1, lo = hi >= 0 ? hexval(p->text[p->pos + 2]) : -1;
+    if (e && (e - esc) % 2 == 0) {
+      sb_putc(&b, e[1]);
+    } else if (lo >= 0) {
+      sb_putc(&b, (char)(hi * 16 + lo));
       p->pos += 2;
-      sb_putc(&b, (char)(h * 16 + l));
-      break;
-    }
-    default:
-      sb_free(&b);
-      perr_at(p, p->pos - 2, "unknown escape in string");
-      return false;
+    } else {
+      perr_at(p, p->pos - 1, "unknown escape in string (\\n \\t \\r \\\" \\\\ \\xHH)");
+      goto out;
     }
   }
+  p->pos++;
   *len = b.len;
   *s = arena_strndup(p->m->arena, sb_str(&b), b.len);
+  ok = true;
+out:
   sb_free(&b);
-  return true;
+  return ok;
 }
 
 /* NAME := sigil (WORD | STRING) */
@@ -268,10 +251,7 @@ static bool sigil_num(P *p, char sigil, int *v) {
   }
   while (cur(p) >= '0' && cur(p) <= '9') {
     x = x * 10 + (cur(p) - '0');
-    if (x > MAX_NUMBER) {
-      perr_at(p, start, "number too large");
-      return false;
-    }
+    if (x > MAX_NUMBER) return perr_at(p, start, "number too large");
     p->pos++;
   }
   if (is_word(cur(p))) { /* b2x is a word, not a block */
@@ -304,7 +284,8 @@ static bool location(P *p, SrcLoc *loc) {
   size_t plen;
   int64_t line, col;
   if (cur(p) == '"') {
-    if (!string(p, &path, &plen) || !expect(p, ":") || !number(p, &line) || !expect(p, ":") || !number(p, &col))
+    if (!string(p, &path, &plen) || !expect(p, ":") || !number(p, &line) || !expect(p, ":") ||
+        !number(p, &col))
       return false;
   } else {
     size_t s = p->pos;
@@ -313,18 +294,13 @@ static bool location(P *p, SrcLoc *loc) {
     size_t n = p->pos - s, c2 = n, c1;
     while (c2 > 0 && t[c2 - 1] != ':') c2--;
     for (c1 = c2 ? c2 - 1 : 0; c1 > 0 && t[c1 - 1] != ':';) c1--;
-    if (c2 < 2 || c1 < 2) {
-      perr_at(p, start, "location expected: !FILE:LINE:COL");
-      return false;
-    }
+    if (c2 < 2 || c1 < 2) return perr_at(p, start, "location expected: !FILE:LINE:COL");
     path = arena_strndup(p->tmp, t, c1 - 1);
     line = strtoll(t + c1, NULL, 10);
     col = strtoll(t + c2, NULL, 10);
   }
-  if (line <= 0 || col <= 0 || line > UINT32_MAX || col > UINT32_MAX) {
-    perr_at(p, start, "bad line or column in location");
-    return false;
-  }
+  if (line <= 0 || col <= 0 || line > UINT32_MAX || col > UINT32_MAX)
+    return perr_at(p, start, "bad line or column in location");
   if (!p->last_path || strcmp(p->last_path, path)) {
     uint32_t f = 0;
     for (uint32_t k = 1; k < p->src->n && !f; k++)
@@ -370,8 +346,7 @@ static void resolve_local(P *p, IrFunc *f) {
     } else {
       IrBlock *b = x->id < p->cap_blocks ? p->blocks[x->id] : NULL;
       if (!b) perr_at(p, x->off, "block b%d is not defined in @%s", x->id, f->name);
-      if (x->kind == FX_PHIBLK) x->inst->phi_blocks[x->idx] = b;
-      else x->inst->targets[x->idx] = b;
+      *(x->kind == FX_PHIBLK ? &x->inst->phi_blocks[x->idx] : &x->inst->targets[x->idx]) = b;
     }
   }
   p->local.n = 0;
@@ -396,30 +371,21 @@ static void resolve_names(P *p) {
     for (int j = 0; j < m->nfuncs && !f; j++)
       if (!strcmp(m->funcs[j]->name, x->name)) f = m->funcs[j];
     if (!f) perr_at(p, x->off, "function @%s is not defined", x->name);
-    if (x->kind == FX_CALLEE) x->inst->callee = f;
-    else x->probe->handler = f;
+    *(x->kind == FX_CALLEE ? &x->inst->callee : &x->probe->handler) = f;
   }
 }
 
 /* ---- instructions -----------------------------------------------------------------*/
 
-static bool val_ref(P *p, RefVec *v) {
+/* %N into args, or bN into brefs */
+static bool ref(P *p, char sigil) {
   Ref r = {0, (ws(p), p->pos)};
-  if (!sigil_num(p, '%', &r.id)) {
-    perr(p, "value (%%N) expected");
-    return false;
-  }
-  VEC_PUSH(p->tmp, *v, r);
-  return true;
-}
-
-static bool block_ref(P *p) {
-  Ref r = {0, (ws(p), p->pos)};
-  if (!sigil_num(p, 'b', &r.id)) {
-    perr(p, "block (bN) expected");
-    return false;
-  }
-  VEC_PUSH(p->tmp, p->brefs, r);
+  if (!sigil_num(p, sigil, &r.id))
+    return perr(p, sigil == '%' ? "value (%%N) expected" : "block (bN) expected");
+  if (sigil == '%')
+    VEC_PUSH(p->tmp, p->args, r);
+  else
+    VEC_PUSH(p->tmp, p->brefs, r);
   return true;
 }
 
@@ -444,13 +410,13 @@ static bool item_list(P *p, IrOp op, bool first, int64_t *imm) {
     }
     ws(p);
     int c = cur(p), n;
-    if (!item_starts(p, op)) return perr(p, "operand expected"), false;
+    if (!item_starts(p, op)) return perr(p, "operand expected");
     if (c == '%') {
-      if (!val_ref(p, &p->args)) return false;
+      if (!ref(p, '%')) return false;
     } else if (c == 'b') {
-      if (!block_ref(p)) return false;
+      if (!ref(p, 'b')) return false;
     } else if (c == '$') {
-      if (!sigil_num(p, '$', &n)) return perr(p, "regex ($N) expected"), false;
+      if (!sigil_num(p, '$', &n)) return perr(p, "regex ($N) expected");
       *imm = n;
     } else if (!number(p, imm)) {
       return false;
@@ -466,7 +432,7 @@ static bool key_list(P *p, int64_t *stars) {
   for (int k = 0;; k++) {
     if (punct(p, "*")) {
       if (k < 63) *stars |= (int64_t)1 << k;
-    } else if (!val_ref(p, &p->args)) {
+    } else if (!ref(p, '%')) {
       return false;
     }
     if (punct(p, "]")) return true;
@@ -497,16 +463,16 @@ static IrSort *sort_spec(P *p) {
   IrSort *s = ARENA_NEW(p->m->arena, IrSort);
   int64_t k;
   if (!keyword(p, "sort")) return perr(p, "'sort' expected"), NULL;
-  if (keyword(p, "none")) s->col = 0;
-  else if (keyword(p, "value")) s->col = -1;
-  else if (keyword(p, "key") && number(p, &k)) s->col = (int)k;
-  else return perr(p, "'none', 'value' or 'key N' expected"), NULL;
+  int64_t col = keyword(p, "none") ? 0 : keyword(p, "value") ? -1 : INT64_MIN;
+  if (col == INT64_MIN && keyword(p, "key") && number(p, &k) && k > 0 && k <= 9) col = k;
+  if (col == INT64_MIN) return perr(p, "'none', 'value' or 'key N' (1..9) expected"), NULL;
+  s->col = (int)col;
   s->dir = keyword(p, "asc") ? 1 : keyword(p, "desc") ? -1 : 0;
   int f = stat_field(p);
   s->aggr = f < 0 ? IR_STAT_COUNT : (IrStatField)f;
   if (keyword(p, "limit")) {
     s->has_limit = true;
-    if (!val_ref(p, &p->args)) return NULL;
+    if (!ref(p, '%')) return NULL;
   }
   if (keyword(p, "slice")) {
     int64_t stars;
@@ -523,8 +489,6 @@ static IrSort *sort_spec(P *p) {
 
 /* The operands of op, as print_operands writes them. */
 static bool operands(P *p, IrInst *i) {
-  const char *w;
-  size_t n;
   int64_t stars;
   int id;
   switch (i->op) {
@@ -532,26 +496,24 @@ static bool operands(P *p, IrInst *i) {
   case IR_PARAM:
   case IR_ACTIONS: return number(p, &i->imm);
   case IR_CONST_BOOL:
-    if (keyword(p, "true")) i->imm = 1;
-    else if (!keyword(p, "false")) return number(p, &i->imm);
-    return true;
+    if (keyword(p, "true")) return i->imm = 1, true;
+    return keyword(p, "false") || number(p, &i->imm);
   case IR_CONST_STR: return string(p, &i->str, &i->len);
   case IR_PHI:
     for (bool first = true; first || punct(p, ","); first = false) {
       if (first && (ws(p), cur(p) != '[')) break;
-      if (!expect(p, "[") || !val_ref(p, &p->args) || !expect(p, ",") || !block_ref(p) || !expect(p, "]"))
-        return false;
+      if (!expect(p, "[") || !ref(p, '%') || !expect(p, ",") || !ref(p, 'b') || !expect(p, "]")) return false;
     }
     return true;
   case IR_LOCAL_GET:
   case IR_LOCAL_SET:
-    if (!sigil_num(p, 's', &id)) return perr(p, "slot (sN) expected"), false;
+    if (!sigil_num(p, 's', &id)) return perr(p, "slot (sN) expected");
     i->imm = id;
     return item_list(p, i->op, false, &i->imm);
   case IR_STAT_GET:
   case IR_HIST_STR:
     if (i->op == IR_STAT_GET && (i->imm = stat_field(p)) < 0)
-      return perr(p, "statistic field expected (count, sum, min, max, avg, variance)"), false;
+      return perr(p, "statistic field expected (count, sum, min, max, avg, variance)");
     if (i->op == IR_HIST_STR && !number(p, &i->imm)) return false;
     /* fallthrough */
   case IR_GLOBAL_GET:
@@ -569,8 +531,8 @@ static bool operands(P *p, IrInst *i) {
     fix_name(p, FX_GLOBAL, i, NULL, g, off);
     if (i->op == IR_ITER_BEGIN) return (i->aux = sort_spec(p)) != NULL;
     if (!key_list(p, &stars)) return false;
-    if (i->op == IR_MAP_DELETE) i->imm = stars;
-    else if (stars) return perr(p, "'*' is only for map.delete"), false;
+    if (stars && i->op != IR_MAP_DELETE) return perr(p, "'*' is only for map.delete");
+    i->imm = i->op == IR_MAP_DELETE ? stars : i->imm;
     return item_list(p, i->op, false, &i->imm);
   }
   case IR_CALL: {
@@ -589,8 +551,8 @@ static bool operands(P *p, IrInst *i) {
   }
   case IR_PRINTF:
   case IR_SPRINTF:
-    if (!sigil_num(p, '#', &id)) return perr(p, "format (#N) expected"), false;
-    if (id >= p->m->nformats) return perr(p, "format #%d is not declared", id), false;
+    if (!sigil_num(p, '#', &id)) return perr(p, "format (#N) expected");
+    if (id >= p->m->nformats) return perr(p, "format #%d is not declared", id);
     i->aux = p->m->formats[id];
     return call_args(p, i->op);
   case IR_CTX: {
@@ -600,9 +562,7 @@ static bool operands(P *p, IrInst *i) {
     i->aux = c;
     return call_args(p, i->op);
   }
-  default:
-    (void)w, (void)n;
-    return item_list(p, i->op, true, &i->imm);
+  default: return item_list(p, i->op, true, &i->imm);
   }
 }
 
@@ -620,7 +580,7 @@ static bool inst(P *p, IrFunc *f, IrBlock *b) {
   const char *w;
   size_t opoff = (ws(p), p->pos), n = word(p, &w);
   IrOp op = op_by_name(w, n);
-  if (op == IR__COUNT) return perr_at(p, opoff, "unknown opcode '%.*s'", (int)n, w), false;
+  if (op == IR__COUNT) return perr_at(p, opoff, "unknown opcode '%.*s'", (int)n, w);
   /* operands first, into scratch (the type comes last), then the instruction */
   IrInst tmp = {.op = op};
   int names_before = p->names.n;
@@ -637,8 +597,10 @@ static bool inst(P *p, IrFunc *f, IrBlock *b) {
     goto fail;
   }
   if ((id >= 0) != (t != IR_VOID)) {
-    if (id >= 0) perr_at(p, start, "%%%d: a %s instruction has no value (give its type)", id, ir_op_name(op));
-    else perr_at(p, start, "%s has a value (of type %s): name it, %%N = ...", ir_op_name(op), ir_type_name(t));
+    if (id >= 0)
+      perr_at(p, start, "%%%d: a %s instruction has no value (give its type)", id, ir_op_name(op));
+    else
+      perr_at(p, start, "%s has a value (of type %s): name it, %%N = ...", ir_op_name(op), ir_type_name(t));
     goto fail;
   }
   if (op != IR_PHI && p->brefs.n > 2) {
@@ -663,7 +625,8 @@ static bool inst(P *p, IrFunc *f, IrBlock *b) {
   for (int k = names_before; k < p->names.n; k++) p->names.v[k].inst = i; /* they pointed at tmp */
   for (int k = 0; k < p->args.n; k++) fix(p, &p->local, FX_ARG, i, k, &p->args.v[k]);
   if (op == IR_PHI) i->phi_blocks = arena_alloc(f->mod->arena, sizeof(IrBlock *) * (size_t)(p->brefs.n + 1));
-  for (int k = 0; k < p->brefs.n; k++) fix(p, &p->local, op == IR_PHI ? FX_PHIBLK : FX_TARGET, i, k, &p->brefs.v[k]);
+  for (int k = 0; k < p->brefs.n; k++)
+    fix(p, &p->local, op == IR_PHI ? FX_PHIBLK : FX_TARGET, i, k, &p->brefs.v[k]);
   ir_block_append(b, i);
   return true;
 fail:
@@ -678,8 +641,8 @@ static bool slot(P *p, IrFunc *f) {
   int n;
   IrType t;
   size_t off = (ws(p), p->pos);
-  if (!sigil_num(p, 's', &n)) return perr(p, "slot (sN) expected"), false;
-  if (n != f->nslots) return perr_at(p, off, "slot s%d declared out of order (s%d expected)", n, f->nslots), false;
+  if (!sigil_num(p, 's', &n)) return perr(p, "slot (sN) expected");
+  if (n != f->nslots) return perr_at(p, off, "slot s%d declared out of order (s%d expected)", n, f->nslots);
   if (!expect(p, ":") || !type_name(p, &t)) return false;
   const char *nm = NULL;
   size_t len;
@@ -697,7 +660,7 @@ static bool label(P *p, IrFunc *f, IrBlock **b) {
   sigil_num(p, 'b', &n);
   expect(p, ":");
   p->blocks = grow_table(p, p->blocks, &p->cap_blocks, n, sizeof(IrBlock *));
-  if (p->blocks[n]) return perr_at(p, off, "block b%d is defined twice", n), false;
+  if (p->blocks[n]) return perr_at(p, off, "block b%d is defined twice", n);
   *b = p->blocks[n] = ir_block_new(f);
   (*b)->id = n;
   if (n > p->max_block) p->max_block = n;
@@ -725,13 +688,12 @@ static void body(P *p, IrFunc *f, size_t open) {
       p->pos++;
       continue;
     }
-    bool ok;
     if (punct(p, "}")) break;
-    if (keyword(p, "slot")) ok = slot(p, f);
-    else if (is_label(p)) ok = label(p, f, &b);
-    else if (!b) ok = (perr(p, "block label (bN:) expected"), false);
-    else ok = inst(p, f, b);
-    if (ok && !at_eol(p)) ok = (perr(p, "end of line expected"), false);
+    bool ok = keyword(p, "slot") ? slot(p, f)
+              : is_label(p)      ? label(p, f, &b)
+              : b                ? inst(p, f, b)
+                                 : perr(p, "block label (bN:) expected");
+    if (ok && !at_eol(p)) ok = perr(p, "end of line expected");
     if (!ok) skip_line(p);
   }
   resolve_local(p, f);
@@ -745,20 +707,27 @@ static bool func(P *p, IrFuncKind kind) {
   int np = 0;
   if (!nm || !expect(p, "(")) return false;
   for (int k = 0; k < p->m->nfuncs; k++)
-    if (!strcmp(p->m->funcs[k]->name, nm)) return perr_at(p, off, "function @%s is defined twice", nm), false;
+    if (!strcmp(p->m->funcs[k]->name, nm)) return perr_at(p, off, "function @%s is defined twice", nm);
   while (!punct(p, ")")) {
     if (np && !expect(p, ",")) return false;
-    if (np == 64) return perr(p, "too many parameters"), false;
+    if (np == 64) return perr(p, "too many parameters");
     if (!type_name(p, &params[np++])) return false;
   }
   if (!expect(p, "->") || !type_name(p, &ret)) return false;
   size_t open = (ws(p), p->pos);
   if (!expect(p, "{")) return false;
   IrFunc *f = ir_func_new(p->m, nm, kind, ret, params, np);
-  if (!location(p, &f->loc)) skip_line(p);
-  else if (!at_eol(p)) perr(p, "end of line expected"), skip_line(p);
+  if (!location(p, &f->loc) || (!at_eol(p) && !perr(p, "end of line expected"))) skip_line(p);
   body(p, f, open);
   return true;
+}
+
+/* After a bad function header: its body is not statements, skip to its "}". */
+static void skip_body(P *p) {
+  for (skip_line(p); cur(p) != -1; skip_line(p)) {
+    p->pos++;
+    if (punct(p, "}")) return;
+  }
 }
 
 /* ---- module ------------------------------------------------------------------------*/
@@ -773,12 +742,12 @@ static bool global_type(P *p, IrGlobal *g) {
   g->kind = IR_GLOBAL_MAP;
   if (!expect(p, "[")) return false;
   do {
-    if (g->nkeys == 9) return perr(p, "more than 9 keys"), false;
+    if (g->nkeys == 9) return perr(p, "more than 9 keys");
     if (!type_name(p, &g->keys[g->nkeys++])) return false;
   } while (punct(p, ","));
   if (!expect(p, "]") || !expect(p, "->")) return false;
-  if (keyword(p, "stat")) g->is_stat = true, g->value = IR_VOID;
-  else return type_name(p, &g->value);
+  if (!keyword(p, "stat")) return type_name(p, &g->value);
+  g->is_stat = true, g->value = IR_VOID;
   return true;
 }
 
@@ -789,7 +758,7 @@ static bool global(P *p) {
   const char *nm = name(p, '@');
   if (!nm || !expect(p, ":")) return false;
   for (int k = 0; k < p->m->nglobals; k++)
-    if (!strcmp(p->m->globals[k]->name, nm)) return perr_at(p, off, "global @%s is declared twice", nm), false;
+    if (!strcmp(p->m->globals[k]->name, nm)) return perr_at(p, off, "global @%s is declared twice", nm);
   IrGlobal *g = ir_global_new(p->m, nm, IR_GLOBAL_SCALAR);
   if (!global_type(p, g)) return false;
   if (punct(p, "=")) {
@@ -802,14 +771,14 @@ static bool global(P *p) {
   g->wrap = keyword(p, "wrap");
   IrHist hs[64];
   while (keyword(p, "hist")) {
-    if (g->nhists == 64) return perr(p, "too many histograms"), false;
+    if (g->nhists == 64) return perr(p, "too many histograms");
     IrHist *h = &hs[g->nhists++];
     *h = (IrHist){0};
     if (keyword(p, "linear")) {
       h->linear = true;
       if (!number(p, &h->lo) || !number(p, &h->hi) || !number(p, &h->step)) return false;
     } else if (!keyword(p, "log")) {
-      return perr(p, "'log' or 'linear' expected"), false;
+      return perr(p, "'log' or 'linear' expected");
     }
   }
   if (g->nhists) {
@@ -826,12 +795,13 @@ static bool table_entry(P *p, bool is_format) {
   const char *s;
   size_t len, off = (ws(p), p->pos);
   if (!sigil_num(p, is_format ? '#' : '$', &n))
-    return perr(p, is_format ? "format (#N) expected" : "regex ($N) expected"), false;
+    return perr(p, is_format ? "format (#N) expected" : "regex ($N) expected");
   if (!expect(p, "=") || !string(p, &s, &len)) return false;
   int have = is_format ? p->m->nformats : p->m->nregexes;
-  if (n != have) return perr_at(p, off, "%s %d out of order (%d expected)", is_format ? "format" : "regex", n, have), false;
+  if (n != have)
+    return perr_at(p, off, "%s %d out of order (%d expected)", is_format ? "format" : "regex", n, have);
   int id = is_format ? ir_format_intern(p->m, s, len) : ir_regex_intern(p->m, s);
-  if (id != n) return perr_at(p, off, "%s %d repeats an earlier one", is_format ? "format" : "regex", n), false;
+  if (id != n) return perr_at(p, off, "%s %d repeats an earlier one", is_format ? "format" : "regex", n);
   return true;
 }
 
@@ -843,13 +813,13 @@ static bool probe(P *p) {
   int kind = -1;
   for (int k = 0; k <= IR_PROBE_OTHER; k++)
     if (word_is(w, n, kinds[k])) kind = k;
-  if (kind < 0) return perr_at(p, kinds_off, "probe kind expected (begin, end, error, never, other)"), false;
+  if (kind < 0) return perr_at(p, kinds_off, "probe kind expected (begin, end, error, never, other)");
   IrProbe *pr = ir_probe_new(p->m, NULL, (IrProbeKind)kind);
-  if (!keyword(p, "seq")) return perr(p, "'seq' expected"), false;
+  if (!keyword(p, "seq")) return perr(p, "'seq' expected");
   if (!number(p, &pr->seq)) return false;
-  if (keyword(p, "kernel")) pr->site = IR_SITE_KERNEL;
-  else if (keyword(p, "host")) pr->site = IR_SITE_HOST;
-  else return perr(p, "'host' or 'kernel' expected"), false;
+  int site = keyword(p, "kernel") ? IR_SITE_KERNEL : keyword(p, "host") ? IR_SITE_HOST : -1;
+  if (site < 0) return perr(p, "'host' or 'kernel' expected");
+  pr->site = (IrSite)site;
   if (!string(p, &pr->pp, &len) || !expect(p, "->")) return false;
   size_t off = (ws(p), p->pos);
   const char *h = name(p, '@');
@@ -866,11 +836,12 @@ static bool statement(P *p) {
   if (word_is(w, n, "global")) return global(p);
   if (word_is(w, n, "format")) return table_entry(p, true);
   if (word_is(w, n, "regex")) return table_entry(p, false);
-  if (word_is(w, n, "func")) return func(p, IR_FUNC_SCRIPT);
-  if (word_is(w, n, "handler")) return func(p, IR_FUNC_PROBE);
+  if (word_is(w, n, "func") || word_is(w, n, "handler")) {
+    if (!func(p, word_is(w, n, "func") ? IR_FUNC_SCRIPT : IR_FUNC_PROBE)) skip_body(p);
+    return true;
+  }
   if (word_is(w, n, "probe")) return probe(p);
-  perr_at(p, off, "'global', 'format', 'regex', 'func', 'handler' or 'probe' expected");
-  return false;
+  return perr_at(p, off, "'global', 'format', 'regex', 'func', 'handler' or 'probe' expected");
 }
 
 /* The text is used in place if it is already a file of src (as srcset_read
@@ -890,7 +861,7 @@ IrModule *ir_parse(const char *text, size_t len, SrcSet *src, DiagList *diag) {
       continue;
     }
     bool ok = statement(&p);
-    if (ok && !at_eol(&p)) ok = (perr(&p, "end of line expected"), false);
+    if (ok && !at_eol(&p)) ok = perr(&p, "end of line expected");
     if (!ok) skip_line(&p);
   }
   resolve_names(&p);

@@ -23,12 +23,12 @@
 enum { MAX_ROUNDS = 8 };
 
 /* name, function pass, whether a module pass, module pass: the table, in pipeline order */
-#define IR_PASSES(X)                            \
-  X(ssa, ir_pass_ssa, false, NULL)              \
-  X(inline, NULL, true, ir_pass_inline)         \
-  X(fold, ir_pass_fold, false, NULL)            \
-  X(copyprop, ir_pass_copyprop, false, NULL)    \
-  X(dce, ir_pass_dce, false, NULL)              \
+#define IR_PASSES(X)                               \
+  X(ssa, ir_pass_ssa, false, NULL)                 \
+  X(inline, NULL, true, ir_pass_inline)            \
+  X(fold, ir_pass_fold, false, NULL)               \
+  X(copyprop, ir_pass_copyprop, false, NULL)       \
+  X(dce, ir_pass_dce, false, NULL)                 \
   X(simplifycfg, ir_pass_simplifycfg, false, NULL) \
   X(strbounds, ir_pass_strbounds, false, NULL)
 
@@ -68,7 +68,8 @@ static bool run(Run *r, const char *name, bool first_time) {
   const IrPass *p = ir_pass_find(name);
   SUP_ASSERT(p);
   bool changed = false;
-  if (p->module) changed = p->run_module(r->m);
+  if (p->module)
+    changed = p->run_module(r->m);
   else
     for (int k = 0; k < r->m->nfuncs; k++) changed |= p->run(r->m->funcs[k]);
   if (r->dump && r->dump_after && (!strcmp(r->dump_after, "all") || !strcmp(r->dump_after, name)) &&
@@ -83,11 +84,14 @@ static bool run(Run *r, const char *name, bool first_time) {
   return changed;
 }
 
-/* Fields past opt->sz are the defaults (the struct can grow). */
-#define OPT(opt, field, dflt) ((opt)->sz > offsetof(IrPipelineOptions, field) ? (opt)->field : (dflt))
+/* A field that does not fit in opt->sz gets its default (the struct can grow). */
+#define OPT(opt, field, dflt) \
+  ((opt)->sz >= offsetof(IrPipelineOptions, field) + sizeof((opt)->field) ? (opt)->field : (dflt))
 
 int ir_run_pipeline(IrModule *m, const IrPipelineOptions *opt) {
-  Run r = {m, OPT(opt, verify, false), OPT(opt, dump_after, NULL), OPT(opt, dump, NULL), OPT(opt, diag, NULL), false};
+  Run r = {
+      m,    OPT(opt, verify, false), OPT(opt, dump_after, NULL), OPT(opt, dump, NULL), OPT(opt, diag, NULL),
+      false};
   run(&r, "ssa", true);
   if (OPT(opt, optimize, false) && !r.failed) {
     run(&r, "inline", true);

@@ -41,8 +41,10 @@ static void put_str(StrBuf *b, const char *s, size_t len) {
     case '\t': sb_puts(b, "\\t"); break;
     case '\r': sb_puts(b, "\\r"); break;
     default:
-      if (c < 0x20 || c >= 0x7f) sb_printf(b, "\\x%02x", c);
-      else sb_putc(b, (char)c);
+      if (c < 0x20 || c >= 0x7f)
+        sb_printf(b, "\\x%02x", c);
+      else
+        sb_putc(b, (char)c);
     }
   }
   sb_putc(b, '"');
@@ -57,19 +59,26 @@ static void put_name(StrBuf *b, char sigil, const char *name) {
   }
   bool bare = *name != 0 && !(*name >= '0' && *name <= '9');
   for (const char *p = name; *p; p++)
-    if (!(*p == '_' || *p == '.' || (*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z'))) bare = false;
-  if (bare) sb_puts(b, name);
-  else put_str(b, name, strlen(name));
+    if (!(*p == '_' || *p == '.' || (*p >= '0' && *p <= '9') || ((*p | 32) >= 'a' && (*p | 32) <= 'z')))
+      bare = false;
+  if (bare)
+    sb_puts(b, name);
+  else
+    put_str(b, name, strlen(name));
 }
 
 static void put_val(StrBuf *b, const IrInst *v) {
-  if (v) sb_printf(b, "%%%d", v->id);
-  else sb_puts(b, "%?");
+  if (v)
+    sb_printf(b, "%%%d", v->id);
+  else
+    sb_puts(b, "%?");
 }
 
 static void put_block(StrBuf *b, const IrBlock *bl) {
-  if (bl) sb_printf(b, "b%d", bl->id);
-  else sb_puts(b, "b?");
+  if (bl)
+    sb_printf(b, "b%d", bl->id);
+  else
+    sb_puts(b, "b?");
 }
 
 /* " !path:line:col", padded to LOC_COLUMN from the line starting at b->s[start] */
@@ -81,16 +90,20 @@ static void put_loc(StrBuf *b, const IrModule *m, SrcLoc loc, size_t start) {
   do sb_putc(b, ' ');
   while (++col < LOC_COLUMN);
   sb_putc(b, '!');
-  if (!*path || strpbrk(path, " \t\"\\;")) put_str(b, path, strlen(path));
-  else sb_puts(b, path);
+  if (!*path || strpbrk(path, " \t\"\\;"))
+    put_str(b, path, strlen(path));
+  else
+    sb_puts(b, path);
   sb_printf(b, ":%u:%u", loc.line, loc.col);
 }
 
 /* %a, %b, ... for args[from..to) */
 static void put_args(StrBuf *b, const IrInst *i, int from, int to, const char *sep) {
   for (int k = from; k < to; k++) {
-    if (k > from) sb_puts(b, ", ");
-    else sb_puts(b, sep);
+    if (k > from)
+      sb_puts(b, ", ");
+    else
+      sb_puts(b, sep);
     put_val(b, i->args[k]);
   }
 }
@@ -104,9 +117,12 @@ static void put_keys(StrBuf *b, const IrInst *i, int *next, int n, uint64_t star
   sb_putc(b, '[');
   for (int k = 0; k < n; k++) {
     if (k) sb_puts(b, ", ");
-    if (k < 64 && (starmask >> k & 1)) sb_putc(b, '*');
-    else if (*next < i->nargs) put_val(b, i->args[(*next)++]);
-    else sb_puts(b, "%?");
+    if (k < 64 && (starmask >> k & 1))
+      sb_putc(b, '*');
+    else if (*next < i->nargs)
+      put_val(b, i->args[(*next)++]);
+    else
+      sb_puts(b, "%?");
   }
   sb_putc(b, ']');
 }
@@ -133,11 +149,16 @@ static void put_sort(StrBuf *b, const IrInst *i) {
     sb_puts(b, " sort ?");
     return;
   }
-  if (s->col == 0) sb_puts(b, " sort none");
-  else if (s->col < 0) sb_puts(b, " sort value");
-  else sb_printf(b, " sort key %d", s->col);
-  if (s->dir > 0) sb_puts(b, " asc");
-  else if (s->dir < 0) sb_puts(b, " desc");
+  if (s->col == 0)
+    sb_puts(b, " sort none");
+  else if (s->col < 0)
+    sb_puts(b, " sort value");
+  else
+    sb_printf(b, " sort key %d", s->col);
+  if (s->dir > 0)
+    sb_puts(b, " asc");
+  else if (s->dir < 0)
+    sb_puts(b, " desc");
   if (s->aggr != IR_STAT_COUNT && (unsigned)s->aggr <= IR_STAT_VARIANCE)
     sb_printf(b, " %s", stat_field_names[s->aggr]);
   int next = 0;
@@ -152,8 +173,10 @@ static void put_sort(StrBuf *b, const IrInst *i) {
     sb_puts(b, " slice [");
     for (int k = 0; k < n; k++) {
       if (k) sb_puts(b, ", ");
-      if (s->slice >> k & 1) put_val(b, next < i->nargs ? i->args[next++] : NULL);
-      else sb_putc(b, '*');
+      if (s->slice >> k & 1)
+        put_val(b, next < i->nargs ? i->args[next++] : NULL);
+      else
+        sb_putc(b, '*');
     }
     sb_putc(b, ']');
   }
@@ -173,8 +196,10 @@ static void print_operands(StrBuf *b, const IrInst *i) {
   case IR_PARAM:
   case IR_ACTIONS: sb_printf(b, " %" PRId64, i->imm); break;
   case IR_CONST_BOOL:
-    if (i->imm == 0 || i->imm == 1) sb_puts(b, i->imm ? " true" : " false");
-    else sb_printf(b, " %" PRId64, i->imm);
+    if (i->imm == 0 || i->imm == 1)
+      sb_puts(b, i->imm ? " true" : " false");
+    else
+      sb_printf(b, " %" PRId64, i->imm);
     break;
   case IR_CONST_STR:
     sb_putc(b, ' ');
@@ -239,8 +264,10 @@ static void print_operands(StrBuf *b, const IrInst *i) {
     break;
   case IR_PRINTF:
   case IR_SPRINTF:
-    if (i->aux) sb_printf(b, " #%d", ((const IrFormat *)i->aux)->id);
-    else sb_puts(b, " #?");
+    if (i->aux)
+      sb_printf(b, " #%d", ((const IrFormat *)i->aux)->id);
+    else
+      sb_puts(b, " #?");
     put_call(b, i);
     break;
   case IR_CTX: {
@@ -320,15 +347,19 @@ static void print_global(StrBuf *b, const IrGlobal *g) {
   }
   if (g->has_init) {
     sb_puts(b, " = ");
-    if (g->value == IR_STR) put_str(b, g->init_str ? g->init_str : "", g->init_str ? strlen(g->init_str) : 0);
-    else sb_printf(b, "%" PRId64, g->init_i64);
+    if (g->value == IR_STR)
+      put_str(b, g->init_str ? g->init_str : "", g->init_str ? strlen(g->init_str) : 0);
+    else
+      sb_printf(b, "%" PRId64, g->init_i64);
   }
   if (g->maxsize) sb_printf(b, " maxsize %" PRId64, g->maxsize);
   if (g->wrap) sb_puts(b, " wrap");
   for (int k = 0; k < g->nhists; k++) {
     const IrHist *h = &g->hists[k];
-    if (h->linear) sb_printf(b, " hist linear %" PRId64 " %" PRId64 " %" PRId64, h->lo, h->hi, h->step);
-    else sb_puts(b, " hist log");
+    if (h->linear)
+      sb_printf(b, " hist linear %" PRId64 " %" PRId64 " %" PRId64, h->lo, h->hi, h->step);
+    else
+      sb_puts(b, " hist log");
   }
   if (g->display) sb_puts(b, " display");
   sb_putc(b, '\n');

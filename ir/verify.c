@@ -6,10 +6,12 @@
  * operand counts (ops.def), types (the table below), phis matching their
  * block's predecessors, and SSA dominance (a use is dominated by its
  * definition; a phi's use sits at the end of its incoming edge; uses inside
- * unreachable blocks are not checked, as in LLVM).  Each problem is one
- * diagnostic at the instruction's location naming function, block and
- * instruction; the verifier goes on after a problem but never dereferences
- * what it found broken.  It changes nothing.
+ * unreachable blocks are not checked, as in LLVM; a try.push edge counts as
+ * leaving its block, like a branch, since values live across a try region
+ * stay in pinned slots).  Each problem is one diagnostic at the
+ * instruction's location naming function, block and instruction; the
+ * verifier goes on after a problem but never dereferences what it found
+ * broken.  It changes nothing.
  *
  * Typing rules (operands -> result; "-" = none, T = any of i64/str/bool):
  *
@@ -59,10 +61,10 @@ typedef struct V V;
 typedef bool (*Checker)(V *v, const IrInst *i); /* false: found a problem */
 
 typedef struct Typing {
-  bool known;     /* a row exists (a new opcode without one is reported) */
-  signed char res; /* result type, or T_VAR */
+  bool known;         /* a row exists (a new opcode without one is reported) */
+  signed char res;    /* result type, or T_VAR */
   signed char arg[2]; /* types of the first fixed operands; IR_VOID = checked by the checker */
-  Checker check;  /* the rest of the rules, or NULL */
+  Checker check;      /* the rest of the rules, or NULL */
 } Typing;
 
 static bool check_param(V *, const IrInst *);
@@ -78,49 +80,81 @@ static bool check_call(V *, const IrInst *);
 static bool check_varargs(V *, const IrInst *);
 static bool check_ret(V *, const IrInst *);
 
-#define R(res, a, b, chk) {true, res, {a, b}, chk}
+#define R(res, a, b, chk) \
+  { true, res, {a, b}, chk }
 #define I IR_I64
 #define S IR_STR
 #define B IR_BOOL
 #define N IR_VOID
 static const Typing typing[IR__COUNT] = {
-    [IR_CONST_I64] = R(I, N, N, NULL),     [IR_CONST_STR] = R(S, N, N, NULL),
-    [IR_CONST_BOOL] = R(B, N, N, NULL),    [IR_PARAM] = R(T_VAR, N, N, check_param),
+    [IR_CONST_I64] = R(I, N, N, NULL),
+    [IR_CONST_STR] = R(S, N, N, NULL),
+    [IR_CONST_BOOL] = R(B, N, N, NULL),
+    [IR_PARAM] = R(T_VAR, N, N, check_param),
     [IR_COPY] = R(T_VAR, N, N, check_copy),
-    [IR_ADD] = R(I, I, I, NULL),           [IR_SUB] = R(I, I, I, NULL),
-    [IR_MUL] = R(I, I, I, NULL),           [IR_DIV] = R(I, I, I, NULL),
-    [IR_MOD] = R(I, I, I, NULL),           [IR_SHL] = R(I, I, I, NULL),
-    [IR_SHR] = R(I, I, I, NULL),           [IR_USHR] = R(I, I, I, NULL),
-    [IR_AND] = R(I, I, I, NULL),           [IR_OR] = R(I, I, I, NULL),
-    [IR_XOR] = R(I, I, I, NULL),           [IR_NEG] = R(I, I, N, NULL),
-    [IR_BNOT] = R(I, I, N, NULL),          [IR_NOT] = R(B, B, N, NULL),
-    [IR_ZEXT] = R(I, B, N, NULL),          [IR_TOBOOL] = R(B, I, N, NULL),
-    [IR_EQ] = R(B, I, I, NULL),            [IR_NE] = R(B, I, I, NULL),
-    [IR_LT] = R(B, I, I, NULL),            [IR_LE] = R(B, I, I, NULL),
-    [IR_GT] = R(B, I, I, NULL),            [IR_GE] = R(B, I, I, NULL),
-    [IR_SEQ] = R(B, S, S, NULL),           [IR_SNE] = R(B, S, S, NULL),
-    [IR_SLT] = R(B, S, S, NULL),           [IR_SLE] = R(B, S, S, NULL),
-    [IR_SGT] = R(B, S, S, NULL),           [IR_SGE] = R(B, S, S, NULL),
-    [IR_CONCAT] = R(S, S, S, NULL),        [IR_REGEX] = R(B, S, N, check_regex),
+    [IR_ADD] = R(I, I, I, NULL),
+    [IR_SUB] = R(I, I, I, NULL),
+    [IR_MUL] = R(I, I, I, NULL),
+    [IR_DIV] = R(I, I, I, NULL),
+    [IR_MOD] = R(I, I, I, NULL),
+    [IR_SHL] = R(I, I, I, NULL),
+    [IR_SHR] = R(I, I, I, NULL),
+    [IR_USHR] = R(I, I, I, NULL),
+    [IR_AND] = R(I, I, I, NULL),
+    [IR_OR] = R(I, I, I, NULL),
+    [IR_XOR] = R(I, I, I, NULL),
+    [IR_NEG] = R(I, I, N, NULL),
+    [IR_BNOT] = R(I, I, N, NULL),
+    [IR_NOT] = R(B, B, N, NULL),
+    [IR_ZEXT] = R(I, B, N, NULL),
+    [IR_TOBOOL] = R(B, I, N, NULL),
+    [IR_EQ] = R(B, I, I, NULL),
+    [IR_NE] = R(B, I, I, NULL),
+    [IR_LT] = R(B, I, I, NULL),
+    [IR_LE] = R(B, I, I, NULL),
+    [IR_GT] = R(B, I, I, NULL),
+    [IR_GE] = R(B, I, I, NULL),
+    [IR_SEQ] = R(B, S, S, NULL),
+    [IR_SNE] = R(B, S, S, NULL),
+    [IR_SLT] = R(B, S, S, NULL),
+    [IR_SLE] = R(B, S, S, NULL),
+    [IR_SGT] = R(B, S, S, NULL),
+    [IR_SGE] = R(B, S, S, NULL),
+    [IR_CONCAT] = R(S, S, S, NULL),
+    [IR_REGEX] = R(B, S, N, check_regex),
     [IR_PHI] = R(T_VAR, N, N, check_phi),
-    [IR_LOCAL_GET] = R(T_VAR, N, N, check_local), [IR_LOCAL_SET] = R(N, N, N, check_local),
-    [IR_GLOBAL_GET] = R(T_VAR, N, N, check_global), [IR_GLOBAL_SET] = R(N, N, N, check_global),
-    [IR_MAP_GET] = R(T_VAR, N, N, check_map), [IR_MAP_SET] = R(N, N, N, check_map),
-    [IR_MAP_EXISTS] = R(B, N, N, check_map), [IR_MAP_DELETE] = R(N, N, N, check_map),
+    [IR_LOCAL_GET] = R(T_VAR, N, N, check_local),
+    [IR_LOCAL_SET] = R(N, N, N, check_local),
+    [IR_GLOBAL_GET] = R(T_VAR, N, N, check_global),
+    [IR_GLOBAL_SET] = R(N, N, N, check_global),
+    [IR_MAP_GET] = R(T_VAR, N, N, check_map),
+    [IR_MAP_SET] = R(N, N, N, check_map),
+    [IR_MAP_EXISTS] = R(B, N, N, check_map),
+    [IR_MAP_DELETE] = R(N, N, N, check_map),
     [IR_MAP_CLEAR] = R(N, N, N, check_global),
-    [IR_STAT_ADD] = R(N, N, N, check_stat), [IR_STAT_GET] = R(I, N, N, check_stat),
+    [IR_STAT_ADD] = R(N, N, N, check_stat),
+    [IR_STAT_GET] = R(I, N, N, check_stat),
     [IR_HIST_STR] = R(S, N, N, check_stat),
-    [IR_ITER_BEGIN] = R(IR_ITER, N, N, check_iter), [IR_ITER_NEXT] = R(B, IR_ITER, N, NULL),
-    [IR_ITER_KEY] = R(T_VAR, IR_ITER, N, check_iter), [IR_ITER_VALUE] = R(T_VAR, IR_ITER, N, check_iter),
+    [IR_ITER_BEGIN] = R(IR_ITER, N, N, check_iter),
+    [IR_ITER_NEXT] = R(B, IR_ITER, N, NULL),
+    [IR_ITER_KEY] = R(T_VAR, IR_ITER, N, check_iter),
+    [IR_ITER_VALUE] = R(T_VAR, IR_ITER, N, check_iter),
     [IR_ITER_END] = R(N, IR_ITER, N, NULL),
-    [IR_CALL] = R(T_VAR, N, N, check_call), [IR_BUILTIN] = R(T_VAR, N, N, check_varargs),
-    [IR_PRINTF] = R(N, N, N, check_varargs), [IR_SPRINTF] = R(S, N, N, check_varargs),
+    [IR_CALL] = R(T_VAR, N, N, check_call),
+    [IR_BUILTIN] = R(T_VAR, N, N, check_varargs),
+    [IR_PRINTF] = R(N, N, N, check_varargs),
+    [IR_SPRINTF] = R(S, N, N, check_varargs),
     [IR_CTX] = R(T_VAR, N, N, check_varargs),
-    [IR_ACTIONS] = R(N, N, N, NULL),       [IR_TRY_PUSH] = R(N, N, N, NULL),
-    [IR_TRY_POP] = R(N, N, N, NULL),       [IR_CATCH_MSG] = R(S, N, N, NULL),
-    [IR_ERROR] = R(N, S, N, NULL),         [IR_BR] = R(N, N, N, NULL),
-    [IR_CBR] = R(N, B, N, NULL),           [IR_RET] = R(N, N, N, check_ret),
-    [IR_NEXT] = R(N, N, N, NULL),          [IR_UNREACHABLE] = R(N, N, N, NULL),
+    [IR_ACTIONS] = R(N, N, N, NULL),
+    [IR_TRY_PUSH] = R(N, N, N, NULL),
+    [IR_TRY_POP] = R(N, N, N, NULL),
+    [IR_CATCH_MSG] = R(S, N, N, NULL),
+    [IR_ERROR] = R(N, S, N, NULL),
+    [IR_BR] = R(N, N, N, NULL),
+    [IR_CBR] = R(N, B, N, NULL),
+    [IR_RET] = R(N, N, N, check_ret),
+    [IR_NEXT] = R(N, N, N, NULL),
+    [IR_UNREACHABLE] = R(N, N, N, NULL),
 };
 #undef R
 #undef I
@@ -142,7 +176,8 @@ static void add_pred(Arena *a, IrDomTree *dt, int *cap, IrBlock *to, IrBlock *fr
     if (dt->preds[k][j] == from) return;
   if (dt->npreds[k] == cap[k]) {
     int c = cap[k] ? cap[k] * 2 : 4;
-    dt->preds[k] = arena_realloc(a, dt->preds[k], sizeof(IrBlock *) * (size_t)cap[k], sizeof(IrBlock *) * (size_t)c);
+    dt->preds[k] =
+        arena_realloc(a, dt->preds[k], sizeof(IrBlock *) * (size_t)cap[k], sizeof(IrBlock *) * (size_t)c);
     cap[k] = c;
   }
   dt->preds[k][dt->npreds[k]++] = from;
@@ -185,7 +220,8 @@ void ir_func_dominators(const IrFunc *f, Arena *a, IrDomTree *dt) {
   while (sp) {
     int top = sp - 1;
     IrInst *i = cursor[top];
-    while (i && (!(ir_op_flags(i->op) & IRF_TARGETS) || tnext[top] >= 2)) i = cursor[top] = i->next, tnext[top] = 0;
+    while (i && (!(ir_op_flags(i->op) & IRF_TARGETS) || tnext[top] >= 2))
+      i = cursor[top] = i->next, tnext[top] = 0;
     if (!i) {
       post[npost++] = stack[--sp];
       continue;
@@ -237,13 +273,16 @@ struct V {
 };
 
 /* Reports a problem in block b (and instruction i); returns false. */
-static bool verr(V *v, const IrBlock *b, const IrInst *i, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static bool verr(V *v, const IrBlock *b, const IrInst *i, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static bool verr(V *v, const IrBlock *b, const IrInst *i, const char *fmt, ...) {
   StrBuf sb = {0};
   sb_printf(&sb, "in @%s", v->f->name);
   if (b) sb_printf(&sb, ", block b%d", b->id);
-  if (i && i->type != IR_VOID) sb_printf(&sb, ": %%%d = %s", i->id, ir_op_name(i->op));
-  else if (i) sb_printf(&sb, ": %s", ir_op_name(i->op));
+  if (i && i->type != IR_VOID)
+    sb_printf(&sb, ": %%%d = %s", i->id, ir_op_name(i->op));
+  else if (i)
+    sb_printf(&sb, ": %s", ir_op_name(i->op));
   sb_puts(&sb, ": ");
   va_list ap;
   va_start(ap, fmt);
@@ -265,8 +304,8 @@ static bool scalar(IrType t) { return t == IR_I64 || t == IR_STR || t == IR_BOOL
 /* operand k has type t (a missing operand is the count's problem, reported elsewhere) */
 static int want_arg(V *v, const IrInst *i, int k, IrType t) {
   if (k >= i->nargs || i->args[k]->type == t) return true;
-  return ERR(v, i, "operand %d (%%%d) is %s, expected %s", k + 1, i->args[k]->id, ir_type_name(i->args[k]->type),
-             ir_type_name(t));
+  return ERR(v, i, "operand %d (%%%d) is %s, expected %s", k + 1, i->args[k]->id,
+             ir_type_name(i->args[k]->type), ir_type_name(t));
 }
 
 static int want_result(V *v, const IrInst *i, IrType t) {
@@ -280,7 +319,8 @@ static int want_nargs(V *v, const IrInst *i, int n) {
 /* ---- the checkers of the typing table ------------------------------------------------*/
 
 static bool check_param(V *v, const IrInst *i) {
-  if (i->imm < 0 || i->imm >= v->f->nparams) return ERR(v, i, "parameter %lld out of range", (long long)i->imm);
+  if (i->imm < 0 || i->imm >= v->f->nparams)
+    return ERR(v, i, "parameter %lld out of range", (long long)i->imm);
   return want_result(v, i, v->f->params[i->imm]);
 }
 
@@ -323,8 +363,8 @@ static int want_keys(V *v, const IrInst *i, int from, uint64_t skip_mask) {
   for (int k = 0, a = from; k < i->g->nkeys && k < 9; k++) {
     if (skip_mask >> k & 1) continue;
     if (a < i->nargs && i->args[a]->type != i->g->keys[k])
-      ok = ERR(v, i, "key %d (%%%d) is %s, @%s's key is %s", k + 1, i->args[a]->id, ir_type_name(i->args[a]->type),
-               i->g->name, ir_type_name(i->g->keys[k]));
+      ok = ERR(v, i, "key %d (%%%d) is %s, @%s's key is %s", k + 1, i->args[a]->id,
+               ir_type_name(i->args[a]->type), i->g->name, ir_type_name(i->g->keys[k]));
     a++;
   }
   return ok;
@@ -345,8 +385,10 @@ static bool check_map(V *v, const IrInst *i) {
   case IR_MAP_SET:
     return want_nargs(v, i, g->nkeys + 1) & want_arg(v, i, g->nkeys, g->value) & want_keys(v, i, 0, 0);
   default: /* MAP_DELETE */
-    if ((uint64_t)i->imm >> g->nkeys) return ERR(v, i, "wildcard mask %lld beyond the keys", (long long)i->imm);
-    return want_nargs(v, i, g->nkeys - __builtin_popcountll((uint64_t)i->imm)) & want_keys(v, i, 0, (uint64_t)i->imm);
+    if ((uint64_t)i->imm >> g->nkeys)
+      return ERR(v, i, "wildcard mask %lld beyond the keys", (long long)i->imm);
+    return want_nargs(v, i, g->nkeys - __builtin_popcountll((uint64_t)i->imm)) &
+           want_keys(v, i, 0, (uint64_t)i->imm);
   }
 }
 
@@ -357,7 +399,8 @@ static bool check_stat(V *v, const IrInst *i) {
   switch (i->op) {
   case IR_STAT_ADD: return ok & want_nargs(v, i, g->nkeys + 1) & want_arg(v, i, g->nkeys, IR_I64);
   case IR_STAT_GET:
-    if (i->imm < 0 || i->imm > IR_STAT_VARIANCE) ok = ERR(v, i, "bad statistic field %lld", (long long)i->imm);
+    if (i->imm < 0 || i->imm > IR_STAT_VARIANCE)
+      ok = ERR(v, i, "bad statistic field %lld", (long long)i->imm);
     if (i->nargs != g->nkeys && i->nargs != g->nkeys + 1)
       ok = ERR(v, i, "has %d operands, expected %d or %d", i->nargs, g->nkeys, g->nkeys + 1);
     return ok & want_arg(v, i, g->nkeys, IR_I64);
@@ -393,8 +436,10 @@ static bool check_iter(V *v, const IrInst *i) {
 
 static bool check_call(V *v, const IrInst *i) {
   const IrFunc *c = i->callee;
-  if (!c || c->mod != v->m || c->kind != IR_FUNC_SCRIPT) return ERR(v, i, "callee is not a script function of the module");
-  if (i->nargs != c->nparams) return ERR(v, i, "passes %d arguments, @%s takes %d", i->nargs, c->name, c->nparams);
+  if (!c || c->mod != v->m || c->kind != IR_FUNC_SCRIPT)
+    return ERR(v, i, "callee is not a script function of the module");
+  if (i->nargs != c->nparams)
+    return ERR(v, i, "passes %d arguments, @%s takes %d", i->nargs, c->name, c->nparams);
   bool ok = true;
   for (int k = 0; k < i->nargs; k++) ok &= want_arg(v, i, k, c->params[k]);
   return ok & want_result(v, i, c->ret);
@@ -402,7 +447,8 @@ static bool check_call(V *v, const IrInst *i) {
 
 /* builtin, printf, sprintf, ctx: their aux and scalar operands */
 static bool check_varargs(V *v, const IrInst *i) {
-  if (!i->aux) return ERR(v, i, "no %s", i->op == IR_BUILTIN ? "builtin" : i->op == IR_CTX ? "context" : "format");
+  if (!i->aux)
+    return ERR(v, i, "no %s", i->op == IR_BUILTIN ? "builtin" : i->op == IR_CTX ? "context" : "format");
   bool ok = true;
   if (i->op == IR_PRINTF || i->op == IR_SPRINTF) {
     const IrFormat *fm = i->aux;
@@ -410,7 +456,8 @@ static bool check_varargs(V *v, const IrInst *i) {
       ok = ERR(v, i, "format is not one of the module's");
   }
   for (int k = 0; k < i->nargs; k++) {
-    if (i->op == IR_CTX) ok &= want_arg(v, i, k, IR_I64);
+    if (i->op == IR_CTX)
+      ok &= want_arg(v, i, k, IR_I64);
     else if (!scalar(i->args[k]->type))
       ok = ERR(v, i, "operand %d (%%%d) is %s", k + 1, i->args[k]->id, ir_type_name(i->args[k]->type));
   }
@@ -432,17 +479,21 @@ static bool check_links(V *v, const IrInst *i) {
   bool ok = true;
   for (int k = 0; k < i->nargs; k++) {
     const IrInst *a = i->args[k];
-    if (!a) ERR(v, i, "operand %d is missing", k + 1), ok = false;
+    if (!a)
+      ERR(v, i, "operand %d is missing", k + 1), ok = false;
     else if (!a->block || a->block->func != v->f || !owns(v->f, a->block))
       ERR(v, i, "operand %d (%%%d) is not an instruction of this function", k + 1, a->id), ok = false;
-    else if (a->type == IR_VOID) ERR(v, i, "operand %d is a %s, which has no value", k + 1, ir_op_name(a->op)), ok = false;
+    else if (a->type == IR_VOID)
+      ERR(v, i, "operand %d is a %s, which has no value", k + 1, ir_op_name(a->op)), ok = false;
   }
   if (ir_op_flags(i->op) & IRF_TARGETS)
     for (int t = 0; t < (i->op == IR_CBR ? 2 : 1); t++)
-      if (!owns(v->f, i->targets[t])) ERR(v, i, "target %d is not a block of this function", t + 1), ok = false;
+      if (!owns(v->f, i->targets[t]))
+        ERR(v, i, "target %d is not a block of this function", t + 1), ok = false;
   if (i->op == IR_PHI && i->nargs && !i->phi_blocks) ERR(v, i, "no incoming blocks"), ok = false;
   for (int k = 0; ok && i->op == IR_PHI && k < i->nargs; k++)
-    if (!owns(v->f, i->phi_blocks[k])) ERR(v, i, "incoming block %d is not a block of this function", k + 1), ok = false;
+    if (!owns(v->f, i->phi_blocks[k]))
+      ERR(v, i, "incoming block %d is not a block of this function", k + 1), ok = false;
   return ok;
 }
 
@@ -465,8 +516,10 @@ static void check_dom(V *v, const IrInst *i, const IrInst *def, const IrBlock *u
   const IrBlock *db = def->block;
   bool ok = db == ub ? (edge || v->pos[def->id] < upos) : ir_dominates(&v->dt, db, ub);
   if (ok) return;
-  if (edge) ERR(v, i, "%%%d (b%d) does not dominate the edge from b%d", def->id, db->id, ub->id);
-  else ERR(v, i, "%%%d (b%d) does not dominate this use", def->id, db->id);
+  if (edge)
+    ERR(v, i, "%%%d (b%d) does not dominate the edge from b%d", def->id, db->id, ub->id);
+  else
+    ERR(v, i, "%%%d (b%d) does not dominate this use", def->id, db->id);
 }
 
 static void check_phi_edges(V *v, const IrBlock *b, const IrInst *i) {
@@ -477,9 +530,12 @@ static void check_phi_edges(V *v, const IrBlock *b, const IrInst *i) {
     bool pred = false, dup = false;
     for (int j = 0; j < np; j++) pred |= v->dt.preds[b->index][j] == from;
     for (int j = 0; j < k; j++) dup |= i->phi_blocks[j] == from;
-    if (!pred) ERR(v, i, "b%d is not a predecessor of b%d", from->id, b->id);
-    else if (dup) ERR(v, i, "b%d appears twice", from->id);
-    else if (v->dt.idom[from->index] && v->dt.idom[b->index]) check_dom(v, i, i->args[k], from, 0, true);
+    if (!pred)
+      ERR(v, i, "b%d is not a predecessor of b%d", from->id, b->id);
+    else if (dup)
+      ERR(v, i, "b%d appears twice", from->id);
+    else if (v->dt.idom[from->index] && v->dt.idom[b->index])
+      check_dom(v, i, i->args[k], from, 0, true);
   }
 }
 
@@ -494,13 +550,15 @@ static void check_block(V *v, const IrBlock *b, bool *link_ok) {
     bool term = ir_op_flags(i->op) & IRF_TERM;
     if (term && i->next) ERR(v, i, "terminator in the middle of the block");
     if (!i->next && !term) ERR(v, i, "the block does not end in a terminator");
-    if (i->op != IR_PHI) phis = false;
-    else if (!phis) ERR(v, i, "phi after a non-phi instruction");
+    if (i->op != IR_PHI)
+      phis = false;
+    else if (!phis)
+      ERR(v, i, "phi after a non-phi instruction");
     if (!link_ok[pos]) continue;
-    if (i->op == IR_PHI) check_phi_edges(v, b, i);
+    if (i->op == IR_PHI)
+      check_phi_edges(v, b, i);
     else if (reachable)
-      for (int k = 0; k < i->nargs; k++)
-        check_dom(v, i, i->args[k], b, pos, false);
+      for (int k = 0; k < i->nargs; k++) check_dom(v, i, i->args[k], b, pos, false);
   }
 }
 
@@ -529,9 +587,12 @@ static void verify_func(V *v, const IrFunc *f, Arena *tmp) {
         continue;
       }
       if (i->type != IR_VOID) {
-        if (i->id < 0 || i->id >= f->next_id) ERR(v, i, "value number out of range (next is %d)", f->next_id);
-        else if (seen[i->id]) ERR(v, i, "value %%%d defined twice", i->id);
-        else seen[i->id] = i, v->pos[i->id] = pos;
+        if (i->id < 0 || i->id >= f->next_id)
+          ERR(v, i, "value number out of range (next is %d)", f->next_id);
+        else if (seen[i->id])
+          ERR(v, i, "value %%%d defined twice", i->id);
+        else
+          seen[i->id] = i, v->pos[i->id] = pos;
       }
       link_ok[k][pos] = check_links(v, i);
     }

@@ -50,7 +50,9 @@ bool ir_pass_copyprop(IrFunc *f) {
     for (int k = 0; k < f->nblocks; k++)
       for (IrInst *i = f->blocks[k]->first; i; i = i->next) {
         if (i->id < 0 || i->id >= c.n || c.repl[i->id]) continue;
-        IrInst *to = i->op == IR_COPY && i->nargs == 1 ? find(&c, i->args[0]) : i->op == IR_PHI ? trivial(&c, i) : NULL;
+        IrInst *to = i->op == IR_COPY && i->nargs == 1 ? find(&c, i->args[0])
+                     : i->op == IR_PHI                 ? trivial(&c, i)
+                                                       : NULL;
         if (to && to != i && to->type == i->type) c.repl[i->id] = to, again = changed = true;
       }
   }

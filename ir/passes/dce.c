@@ -28,7 +28,8 @@ static void forget_pred(IrBlock *b, const IrBlock *from) {
     for (int k = 0; k < phi->nargs; k++)
       if (phi->phi_blocks[k] == from) {
         memmove(&phi->args[k], &phi->args[k + 1], sizeof(IrInst *) * (size_t)(phi->nargs - k - 1));
-        memmove(&phi->phi_blocks[k], &phi->phi_blocks[k + 1], sizeof(IrBlock *) * (size_t)(phi->nargs - k - 1));
+        memmove(&phi->phi_blocks[k], &phi->phi_blocks[k + 1],
+                sizeof(IrBlock *) * (size_t)(phi->nargs - k - 1));
         phi->nargs--, k--;
       }
 }

@@ -3,10 +3,11 @@
  * An instruction whose operands are all constants and whose opcode has a rule
  * in the table below becomes a constant itself, in place (it keeps its value
  * number and source location, so its uses now read a constant: that is the
- * propagation).  A phi whose incoming values are equal constants folds too,
- * and a cbr on a constant becomes a br (the dropped edge's phi entries go;
- * the block it no longer reaches is left for dce).  Blocks are swept in
- * reverse postorder until nothing changes.
+ * propagation).  A phi whose incoming values are equal constants folds too
+ * (its constant moves after the block's other phis and a handler's
+ * catch.msg), and a cbr on a constant becomes a br (the dropped edge's phi
+ * entries go; the block it no longer reaches is left for dce).  Blocks are
+ * swept in reverse postorder until nothing changes.
  *
  * The rules follow the language's runtime exactly, or do not fire: i64
  * arithmetic wraps around (computed on uint64_t); div and mod by a constant
@@ -46,11 +47,15 @@ static bool f_mod(const K *a, const K *b, K *r, const IrModule *m) {
   if (b->i == 0) return false;
   return I64(b->i == -1 ? 0 : a->i % b->i);
 }
-static bool f_shl(const K *a, const K *b, K *r, const IrModule *m) { return b->i >= 0 && b->i < 64 && I64(UA << b->i); }
+static bool f_shl(const K *a, const K *b, K *r, const IrModule *m) {
+  return b->i >= 0 && b->i < 64 && I64(UA << b->i);
+}
 static bool f_shr(const K *a, const K *b, K *r, const IrModule *m) {
   return b->i >= 0 && b->i < 64 && I64(a->i < 0 ? ~(~UA >> b->i) : UA >> b->i);
 }
-static bool f_ushr(const K *a, const K *b, K *r, const IrModule *m) { return b->i >= 0 && b->i < 64 && I64(UA >> b->i); }
+static bool f_ushr(const K *a, const K *b, K *r, const IrModule *m) {
+  return b->i >= 0 && b->i < 64 && I64(UA >> b->i);
+}
 static bool f_and(const K *a, const K *b, K *r, const IrModule *m) { return I64(UA & UB); }
 static bool f_or(const K *a, const K *b, K *r, const IrModule *m) { return I64(UA | UB); }
 static bool f_xor(const K *a, const K *b, K *r, const IrModule *m) { return I64(UA ^ UB); }
@@ -98,13 +103,12 @@ static bool f_copy(const K *a, const K *b, K *r, const IrModule *m) { return *r 
 
 /* The folding rules, keyed by opcode; no rule = never folded. */
 static const Rule rules[IR__COUNT] = {
-    [IR_ADD] = f_add,   [IR_SUB] = f_sub,       [IR_MUL] = f_mul,       [IR_DIV] = f_div,   [IR_MOD] = f_mod,
-    [IR_SHL] = f_shl,   [IR_SHR] = f_shr,       [IR_USHR] = f_ushr,     [IR_AND] = f_and,   [IR_OR] = f_or,
-    [IR_XOR] = f_xor,   [IR_NEG] = f_neg,       [IR_BNOT] = f_bnot,     [IR_NOT] = f_not,   [IR_ZEXT] = f_zext,
-    [IR_TOBOOL] = f_tobool, [IR_EQ] = f_eq,     [IR_NE] = f_ne,         [IR_LT] = f_lt,     [IR_LE] = f_le,
-    [IR_GT] = f_gt,     [IR_GE] = f_ge,         [IR_SEQ] = f_seq,       [IR_SNE] = f_sne,   [IR_SLT] = f_slt,
-    [IR_SLE] = f_sle,   [IR_SGT] = f_sgt,       [IR_SGE] = f_sge,       [IR_CONCAT] = f_concat,
-    [IR_COPY] = f_copy,
+    [IR_ADD] = f_add,       [IR_SUB] = f_sub, [IR_MUL] = f_mul,   [IR_DIV] = f_div,       [IR_MOD] = f_mod,
+    [IR_SHL] = f_shl,       [IR_SHR] = f_shr, [IR_USHR] = f_ushr, [IR_AND] = f_and,       [IR_OR] = f_or,
+    [IR_XOR] = f_xor,       [IR_NEG] = f_neg, [IR_BNOT] = f_bnot, [IR_NOT] = f_not,       [IR_ZEXT] = f_zext,
+    [IR_TOBOOL] = f_tobool, [IR_EQ] = f_eq,   [IR_NE] = f_ne,     [IR_LT] = f_lt,         [IR_LE] = f_le,
+    [IR_GT] = f_gt,         [IR_GE] = f_ge,   [IR_SEQ] = f_seq,   [IR_SNE] = f_sne,       [IR_SLT] = f_slt,
+    [IR_SLE] = f_sle,       [IR_SGT] = f_sgt, [IR_SGE] = f_sge,   [IR_CONCAT] = f_concat, [IR_COPY] = f_copy,
 };
 
 static bool konst(const IrInst *i, K *k) {
@@ -116,7 +120,9 @@ static bool konst(const IrInst *i, K *k) {
   }
 }
 
-static bool same(const K *a, const K *b) { return a->t == b->t && (a->t == IR_STR ? scmp(a, b) == 0 : a->i == b->i); }
+static bool same(const K *a, const K *b) {
+  return a->t == b->t && (a->t == IR_STR ? scmp(a, b) == 0 : a->i == b->i);
+}
 
 /* i becomes the constant r, keeping its number and location. */
 static void become(IrInst *i, const K *r) {
@@ -141,12 +147,25 @@ static bool fold_phi(IrInst *i, K *r) {
 static bool fold_inst(IrInst *i, const IrModule *m) {
   K a, b, r = {0};
   bool ok;
-  if (i->op == IR_PHI) ok = fold_phi(i, &r);
-  else if (!rules[i->op] || i->nargs < 1 || i->nargs > 2 || !konst(i->args[0], &a)) ok = false;
-  else if (i->nargs == 2 && !konst(i->args[1], &b)) ok = false;
-  else ok = rules[i->op](&a, &b, &r, m);
+  if (i->op == IR_PHI)
+    ok = fold_phi(i, &r);
+  else if (!rules[i->op] || i->nargs < 1 || i->nargs > 2 || !konst(i->args[0], &a))
+    ok = false;
+  else if (i->nargs == 2 && !konst(i->args[1], &b))
+    ok = false;
+  else
+    ok = rules[i->op](&a, &b, &r, m);
   if (!ok || r.t != i->type) return false;
+  bool was_phi = i->op == IR_PHI;
   become(i, &r);
+  if (was_phi) { /* the phis stay first, and a handler's catch.msg right after them */
+    IrInst *pos = i->next;
+    while (pos && (pos->op == IR_PHI || pos->op == IR_CATCH_MSG)) pos = pos->next;
+    if (pos && pos != i->next) {
+      ir_inst_remove(i);
+      ir_inst_insert_before(pos, i);
+    }
+  }
   return true;
 }
 
@@ -164,7 +183,8 @@ static bool fold_branch(IrInst *t) {
     for (int k = 0; k < phi->nargs; k++)
       if (phi->phi_blocks[k] == b) {
         memmove(&phi->args[k], &phi->args[k + 1], sizeof(IrInst *) * (size_t)(phi->nargs - k - 1));
-        memmove(&phi->phi_blocks[k], &phi->phi_blocks[k + 1], sizeof(IrBlock *) * (size_t)(phi->nargs - k - 1));
+        memmove(&phi->phi_blocks[k], &phi->phi_blocks[k + 1],
+                sizeof(IrBlock *) * (size_t)(phi->nargs - k - 1));
         phi->nargs--, k--;
       }
   return true;

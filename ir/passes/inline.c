@@ -45,7 +45,8 @@ static int count_insts(const IrFunc *f) {
 static void find_candidates(Inl *in) {
   IrModule *m = in->m;
   int n = m->nfuncs;
-  int **callees = arena_alloc(in->tmp, sizeof(int *) * (size_t)(n + 1)), *ncallees = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1));
+  int **callees = arena_alloc(in->tmp, sizeof(int *) * (size_t)(n + 1)),
+      *ncallees = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1));
   in->ok = arena_alloc(in->tmp, sizeof(bool) * (size_t)(n + 1));
   for (int k = 0; k < n; k++) {
     const IrFunc *f = m->funcs[k];
@@ -60,10 +61,12 @@ static void find_candidates(Inl *in) {
     callees[k] = arena_alloc(in->tmp, sizeof(int) * (size_t)(ncalls + 1));
     for (int b = 0; b < f->nblocks; b++)
       for (const IrInst *i = f->blocks[b]->first; i; i = i->next)
-        if (i->op == IR_CALL && func_index(m, i->callee) >= 0) callees[k][ncallees[k]++] = func_index(m, i->callee);
+        if (i->op == IR_CALL && func_index(m, i->callee) >= 0)
+          callees[k][ncallees[k]++] = func_index(m, i->callee);
   }
   /* recursive = reaches itself: a DFS from each candidate's callees */
-  int *stack = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1)), *seen = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1));
+  int *stack = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1)),
+      *seen = arena_alloc(in->tmp, sizeof(int) * (size_t)(n + 1));
   for (int k = 0; k < n; k++) {
     if (!in->ok[k]) continue;
     int sp = 0;
@@ -73,8 +76,10 @@ static void find_candidates(Inl *in) {
       int x = stack[--sp];
       for (int j = 0; j < ncallees[x]; j++) {
         int y = callees[x][j];
-        if (y == k) in->ok[k] = false;
-        else if (!seen[y]) seen[y] = 1, stack[sp++] = y;
+        if (y == k)
+          in->ok[k] = false;
+        else if (!seen[y])
+          seen[y] = 1, stack[sp++] = y;
       }
     }
   }
@@ -83,7 +88,11 @@ static void find_candidates(Inl *in) {
 /* The language's initial value: what a call with no reachable `ret` yields
  * to code that cannot run anyway. */
 static IrInst *zero(IrFunc *f, IrType t, SrcLoc loc) {
-  IrInst *c = ir_inst_new(f, t == IR_STR ? IR_CONST_STR : t == IR_BOOL ? IR_CONST_BOOL : IR_CONST_I64, t, NULL, 0, loc);
+  IrInst *c = ir_inst_new(f,
+                          t == IR_STR    ? IR_CONST_STR
+                          : t == IR_BOOL ? IR_CONST_BOOL
+                                         : IR_CONST_I64,
+                          t, NULL, 0, loc);
   if (t == IR_STR) c->str = "";
   return c;
 }

@@ -14,8 +14,9 @@
  * What must stay a slot does: pinned slots (set inside a try region, whose
  * handler must see the latest value) and slots of non-scalar type.  Promoted
  * slots leave the function's slot table; the kept ones are renumbered.
- * try.push is an edge from the middle of its block: the value a handler's
- * phi receives is the slot's value at the try.push, not at the block's end.
+ * try.push is an edge from the middle of its block: every handler gets a
+ * phi for each slot that needs phis, filled with the slot's value at the
+ * try.push (not at the block's end); copyprop removes the trivial ones.
  */
 #include "ir.h"
 
@@ -25,13 +26,13 @@ typedef struct Ssa {
   IrFunc *f;
   Arena *tmp;
   IrDomTree dt;
-  bool *promote;      /* by slot */
-  IrInst ***stack;    /* by slot: current values */
-  int *depth, *cap;   /* by slot */
+  bool *promote;          /* by slot */
+  IrInst ***stack;        /* by slot: current values */
+  int *depth, *cap;       /* by slot */
   int *log, nlog, caplog; /* slots pushed, to pop at block exit */
-  IrInst **repl;      /* by value number: what a removed local.get became */
-  int nrepl;          /* values numbered before the pass (the phis and constants it makes are not in repl) */
-  IrInst ***phis;     /* by block index: the phis placed there (by slot; NULL = none) */
+  IrInst **repl;          /* by value number: what a removed local.get became */
+  int nrepl;      /* values numbered before the pass (the phis and constants it makes are not in repl) */
+  IrInst ***phis; /* by block index: the phis placed there (by slot; NULL = none) */
   IrInst *zero[IR_ITER]; /* by type: the initial-value constants, made on demand */
 } Ssa;
 
@@ -45,12 +46,16 @@ static IrInst *initial(Ssa *s, IrType t) {
   IrBlock *entry = s->f->blocks[0];
   IrInst *pos = entry->first;
   while (pos && pos->op == IR_PARAM) pos = pos->next;
-  if (pos) ir_inst_insert_before(pos, c);
-  else ir_block_append(entry, c);
+  if (pos)
+    ir_inst_insert_before(pos, c);
+  else
+    ir_block_append(entry, c);
   return s->zero[t] = c;
 }
 
-static IrInst *resolve(Ssa *s, IrInst *v) { return v->id >= 0 && v->id < s->nrepl && s->repl[v->id] ? s->repl[v->id] : v; }
+static IrInst *resolve(Ssa *s, IrInst *v) {
+  return v->id >= 0 && v->id < s->nrepl && s->repl[v->id] ? s->repl[v->id] : v;
+}
 
 static IrInst *top(Ssa *s, int slot) {
   return s->depth[slot] ? s->stack[slot][s->depth[slot] - 1] : initial(s, s->f->slots[slot]);
@@ -59,7 +64,8 @@ static IrInst *top(Ssa *s, int slot) {
 static void push(Ssa *s, int slot, IrInst *v) {
   if (s->depth[slot] == s->cap[slot]) {
     int c = s->cap[slot] ? s->cap[slot] * 2 : 8;
-    s->stack[slot] = arena_realloc(s->tmp, s->stack[slot], sizeof(IrInst *) * (size_t)s->cap[slot], sizeof(IrInst *) * (size_t)c);
+    s->stack[slot] = arena_realloc(s->tmp, s->stack[slot], sizeof(IrInst *) * (size_t)s->cap[slot],
+                                   sizeof(IrInst *) * (size_t)c);
     s->cap[slot] = c;
   }
   s->stack[slot][s->depth[slot]++] = v;
@@ -79,8 +85,10 @@ static bool *live_across(Ssa *s) {
   for (int k = 0; k < f->nblocks; k++)
     for (IrInst *i = f->blocks[k]->first; i; i = i->next) {
       if (i->op != IR_LOCAL_GET && i->op != IR_LOCAL_SET) continue;
-      if (i->op == IR_LOCAL_SET) set_in[i->imm] = k + 1;
-      else if (set_in[i->imm] != k + 1) global[i->imm] = true;
+      if (i->op == IR_LOCAL_SET)
+        set_in[i->imm] = k + 1;
+      else if (set_in[i->imm] != k + 1)
+        global[i->imm] = true;
     }
   return global;
 }
@@ -90,14 +98,17 @@ static void place_phis(Ssa *s) {
   IrFunc *f = s->f;
   int n = f->nblocks;
   /* dominance frontiers, by the runner walk of Cooper, Harvey and Kennedy */
-  int **df = arena_alloc(s->tmp, sizeof(int *) * (size_t)n), *ndf = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
+  int **df = arena_alloc(s->tmp, sizeof(int *) * (size_t)n),
+      *ndf = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
   for (int k = 0; k < n; k++) {
     if (s->dt.npreds[k] < 2 || !s->dt.idom[k]) continue;
     for (int j = 0; j < s->dt.npreds[k]; j++)
-      for (IrBlock *r = s->dt.preds[k][j]; r && s->dt.idom[r->index] && r != s->dt.idom[k]; r = s->dt.idom[r->index]) {
+      for (IrBlock *r = s->dt.preds[k][j]; r && s->dt.idom[r->index] && r != s->dt.idom[k];
+           r = s->dt.idom[r->index]) {
         int ri = r->index;
         if (ndf[ri] && df[ri][ndf[ri] - 1] == k) continue;
-        df[ri] = arena_realloc(s->tmp, df[ri], sizeof(int) * (size_t)ndf[ri], sizeof(int) * (size_t)(ndf[ri] + 1));
+        df[ri] =
+            arena_realloc(s->tmp, df[ri], sizeof(int) * (size_t)ndf[ri], sizeof(int) * (size_t)(ndf[ri] + 1));
         df[ri][ndf[ri]++] = k;
         if (r == s->dt.idom[r->index]) break; /* the entry */
       }
@@ -109,7 +120,8 @@ static void place_phis(Ssa *s) {
   for (int k = 0; k < n; k++)
     for (IrInst *i = f->blocks[k]->first; i; i = i->next)
       if (i->op == IR_TRY_PUSH && i->targets[0] && s->dt.idom[k]) handler[i->targets[0]->index] = true;
-  int *work = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 3 + 1), *mark = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
+  int *work = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 3 + 1),
+      *mark = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
   for (int v = 0; v < f->nslots; v++) {
     if (!s->promote[v] || !global[v]) continue;
     int nw = 0;
@@ -130,8 +142,10 @@ static void place_phis(Ssa *s) {
         IrInst *pos = db->first;
         while (pos && pos->op == IR_PHI) pos = pos->next;
         IrInst *phi = ir_inst_new(f, IR_PHI, f->slots[v], NULL, 0, pos ? pos->loc : f->loc);
-        if (pos) ir_inst_insert_before(pos, phi);
-        else ir_block_append(db, phi);
+        if (pos)
+          ir_inst_insert_before(pos, phi);
+        else
+          ir_block_append(db, phi);
         s->phis[d][v] = phi;
         if (mark[d] != 1) mark[d] = 1, work[nw++] = d;
       }
@@ -173,13 +187,15 @@ static void rename_block(Ssa *s, IrBlock *b) {
 static void rename_all(Ssa *s) {
   IrFunc *f = s->f;
   int n = f->nblocks;
-  int *first = arena_alloc(s->tmp, sizeof(int) * (size_t)n), *sib = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
+  int *first = arena_alloc(s->tmp, sizeof(int) * (size_t)n),
+      *sib = arena_alloc(s->tmp, sizeof(int) * (size_t)n);
   for (int k = 0; k < n; k++) first[k] = sib[k] = -1;
   for (int k = s->dt.nrpo - 1; k > 0; k--) { /* children in RPO order */
     int b = s->dt.rpo[k]->index, p = s->dt.idom[b]->index;
     sib[b] = first[p], first[p] = b;
   }
-  int *stack = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 2), *mark = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 2);
+  int *stack = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 2),
+      *mark = arena_alloc(s->tmp, sizeof(int) * (size_t)n * 2);
   int sp = 0;
   stack[sp++] = 0; /* b >= 0: enter b;  -b-1: leave b, undoing its pushes down to mark */
   while (sp) {
@@ -203,7 +219,8 @@ static void finish(Ssa *s) {
     if (s->phis[k])
       for (int v = 0; v < f->nslots; v++)
         for (int j = 0; s->phis[k][v] && j < s->dt.npreds[k]; j++)
-          if (!s->dt.idom[s->dt.preds[k][j]->index]) ir_phi_add(s->phis[k][v], initial(s, f->slots[v]), s->dt.preds[k][j]);
+          if (!s->dt.idom[s->dt.preds[k][j]->index])
+            ir_phi_add(s->phis[k][v], initial(s, f->slots[v]), s->dt.preds[k][j]);
     if (s->dt.idom[k]) continue;
     for (IrInst *i = b->first, *next; i; i = next) {
       next = i->next;

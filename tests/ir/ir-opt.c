@@ -27,8 +27,9 @@ typedef struct Args {
 } Args;
 
 static int usage(void) {
-  fprintf(stderr, "usage: ir-opt [-p PASS[,PASS...]] [-O0] [--verify] [--dump-after PASS] [--parse-only] FILE.ir\n"
-                  "passes:");
+  fprintf(stderr,
+          "usage: ir-opt [-p PASS[,PASS...]] [-O0] [--verify] [--dump-after PASS] [--parse-only] FILE.ir\n"
+          "passes:");
   for (const char *const *n = ir_pass_names(); *n; n++) fprintf(stderr, " %s", *n);
   fputc('\n', stderr);
   return 2;
@@ -38,14 +39,22 @@ static bool parse_args(int argc, char **argv, Args *a) {
   *a = (Args){.optimize = true};
   for (int k = 1; k < argc; k++) {
     const char *s = argv[k];
-    if (!strcmp(s, "-p") && k + 1 < argc) a->passes = argv[++k];
-    else if (!strcmp(s, "--dump-after") && k + 1 < argc) a->dump_after = argv[++k];
-    else if (!strcmp(s, "-O0")) a->optimize = false;
-    else if (!strcmp(s, "--verify")) a->verify = true;
-    else if (!strcmp(s, "--parse-only")) a->parse_only = true;
-    else if (s[0] == '-' && s[1]) return false;
-    else if (a->file) return false;
-    else a->file = s;
+    if (!strcmp(s, "-p") && k + 1 < argc)
+      a->passes = argv[++k];
+    else if (!strcmp(s, "--dump-after") && k + 1 < argc)
+      a->dump_after = argv[++k];
+    else if (!strcmp(s, "-O0"))
+      a->optimize = false;
+    else if (!strcmp(s, "--verify"))
+      a->verify = true;
+    else if (!strcmp(s, "--parse-only"))
+      a->parse_only = true;
+    else if (s[0] == '-' && s[1])
+      return false;
+    else if (a->file)
+      return false;
+    else
+      a->file = s;
   }
   return a->file != NULL;
 }
@@ -69,7 +78,8 @@ static bool run_list(IrModule *m, const Args *a, DiagList *diag) {
       ok = false;
       break;
     }
-    if (p->module) p->run_module(m);
+    if (p->module)
+      p->run_module(m);
     else
       for (int k = 0; k < m->nfuncs; k++) p->run(m->funcs[k]);
     if (a->dump_after && (!strcmp(a->dump_after, "all") || !strcmp(a->dump_after, name))) {

@@ -227,7 +227,8 @@ static void sweep(const char *dir) {
     }
     for (const char *const *p = ir_pass_names(); *p; p++) {
       const IrPass *pass = ir_pass_find(*p);
-      if (pass->module) pass->run_module(m);
+      if (pass->module)
+        pass->run_module(m);
       else
         for (int k = 0; k < m->nfuncs; k++) pass->run(m->funcs[k]);
       d = fresh_diag();
