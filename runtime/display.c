@@ -1,30 +1,18 @@
 /* display.c: the unread globals stap prints when a script ends.
  *
- * stap synthesises one "probe end" per global that the script writes and
- * never reads (elaborate.cxx add_global_var_display), printing with these
- * formats; the testsuite's systemtap.base/global_end.exp checks the output
- * ("alpha[\"two\",2]=0x4", "gamma=\"abc...\"", "phi @count=4 @min=1 @max=4
- * @sum=10 @avg=2", "epsilon[\"one\",1] @count=4 ...", "gs0_save=0x29"):
- *   scalar long     name=%#x          (hex, "0x0" for zero, as number() does)
- *   scalar string   name="%#s"        (%#s is %s: nothing is escaped)
- *   scalar stats    name @count=%#d @min=%#d @max=%#d @sum=%#d @avg=%#d,
+ * stap adds one "probe end" per global that the script writes and never
+ * reads; the C that SystemTap 4.8 generates for them (stap -p3) prints:
+ *   scalar long     name=%lld               decimal
+ *   scalar string   name="%s"               nothing escaped
+ *   scalar stats    name @count=%lld @min=%lld @max=%lld @sum=%lld @avg=%lld,
  *                   or the literal "name @count=0x0" when it is empty
- *   array           foreach ([k1,...] in name-): name[%#d or "%#s",...] then
- *                   =%#x, ="%#s" or the five stats; "name-" sorts by value
+ *   array           foreach ([k1,...] in name-): name["%s" or %lld,...] then
+ *                   =%lld, ="%s" or the five stats; "name-" sorts by value
  *                   descending, which for stats means @count.
  * Choosing which globals to show, their order and --no-global-var-display
  * are the driver's business; this only prints.
  */
 #include "rt-int.h"
-
-static int put_hex(RtBuf *out, int64_t v) {
-  char tmp[20], *p = tmp + sizeof tmp;
-  uint64_t u = (uint64_t)v;
-  do *--p = "0123456789abcdef"[u & 15];
-  while (u >>= 4);
-  int rc = rt_buf_puts(out, "0x");
-  return rc ? rc : rt_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
-}
 
 static int put_quoted(RtBuf *out, const char *s, size_t len) {
   int rc = rt_buf_puts(out, "\"");
@@ -47,7 +35,7 @@ static int put_stats(RtBuf *out, const RtStatCell *c) {
 int rt_print_global_long(RtBuf *out, const char *name, int64_t v) {
   int rc = rt_buf_puts(out, name);
   rc = rc ? rc : rt_buf_puts(out, "=");
-  rc = rc ? rc : put_hex(out, v);
+  rc = rc ? rc : rt_buf_put_long(out, v);
   return rc ? rc : rt_buf_puts(out, "\n");
 }
 
@@ -82,7 +70,7 @@ static int put_element(RtBuf *out, const RtMap *m, const void *key, const void *
   switch (l->val_type) {
   case RT_LONG:
     rc = rt_buf_puts(out, "=");
-    rc = rc ? rc : put_hex(out, rt_load64(val));
+    rc = rc ? rc : rt_buf_put_long(out, rt_load64(val));
     return rc ? rc : rt_buf_puts(out, "\n");
   case RT_STR:
     rc = rt_buf_puts(out, "=");
