@@ -9,6 +9,7 @@
 #define STAPJIT_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/utsname.h>
 
@@ -18,6 +19,24 @@ typedef enum CliBackend {
   CLI_BACKEND_BPF,  /* --backend=bpf, --runtime=bpf, --bpf (the default) */
   CLI_BACKEND_KMOD, /* --backend=kmod, --runtime=kernel */
 } CliBackend;
+
+/* The -D limits stapjit knows (stap passes -D to its C compiler; stapjit
+ * compiles no C, so only these names mean something and others are refused). */
+typedef enum CliLimit {
+  CLI_MAXSTRINGLEN,
+  CLI_MAXACTION,
+  CLI_MAXACTION_INTERRUPTIBLE,
+  CLI_MAXMAPENTRIES,
+  CLI_MAXNESTING,
+  CLI_MAXERRORS,
+  CLI_MAXSKIPPED,
+  CLI_HIST_ELISION,
+  CLI_HIST_WIDTH,
+  CLI_NLIMITS
+} CliLimit;
+
+/* The name of a limit ("MAXACTION"). */
+const char *cli_limit_name(CliLimit l);
 
 /* Passes as stap numbers them; CLI_PASS_RUN is what no -p means. */
 enum { CLI_PASS_PARSE = 1, CLI_PASS_ELABORATE, CLI_PASS_TRANSLATE, CLI_PASS_COMPILE, CLI_PASS_RUN };
@@ -33,11 +52,16 @@ typedef struct CliOptions {
   int ninclude;
   const char **defines;         /* -D NAME[=VALUE], validated, kept for passes 3-5 */
   int ndefines;
+  int64_t limit[CLI_NLIMITS];   /* -D NAME=VALUE of a known limit ... */
+  bool limit_set[CLI_NLIMITS];  /* ... when given */
   const char **gvars;           /* -G NAME=VALUE, validated */
   int ngvars;
   bool guru;                    /* -g */
   bool unoptimized;             /* -u */
   bool warnings_off;            /* -w */
+  const char *output_path;      /* -o FILE: where the script's output goes, or NULL (stdout) */
+  bool no_global_var_display;   /* --no-global-var-display */
+  const char *dump_ir;          /* --dump-ir[=PASS]: a pass name, "all", "" (the final IR), or NULL */
   CliBackend backend;
   const char *kernel_release;   /* -r RELEASE, the build tree's release, or uname -r */
   const char *kernel_build_dir; /* -r /DIR, else NULL */

@@ -2,14 +2,22 @@
  * diagnostics each one recorded, stap's closing line when one fails, and the
  * -v line with its memory and time after each.
  *
+ * Pass 3 lowers to IR and runs the pipeline (optimising unless -u, always
+ * verifying); -p3 and --dump-ir print IR.  Pass 5 runs a script whose
+ * probes all run on the host (begin, end, error, never) with the
+ * interpreter's session (run.h); kernel probes wait for a backend.
  * The passes themselves live in their components; this file only sequences
  * them and owns what the user sees on stderr.  It must not reach into a
- * component's internals (frontend.h and ast.h only), and it is the one place
- * in the program that ends the process: the functions below return 0 or -1
- * and main turns that into the exit status.
+ * component's internals (frontend.h, ir.h, run.h and runtime.h only), and
+ * it is the one place in the program that ends the process: the functions
+ * below return 0 or -1 (or pass 5's status) and main turns that into the
+ * exit status.
  */
 #include "cli.h"
 #include "frontend.h"
+#include "ir.h"
+#include "run.h"
+#include "runtime.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -119,6 +127,129 @@ static int run_pass2(FeSession *s, const CliOptions *o, const Diag **mark) {
   return failed ? -1 : 0;
 }
 
+/* ---- pass 3 ------------------------------------------------------------------- */
+
+static int64_t limit_or(const CliOptions *o, CliLimit l, int64_t dflt) {
+  return o->limit_set[l] ? o->limit[l] : dflt;
+}
+
+/* --dump-ir=PASS names a pass of the pipeline, or "all". */
+static int check_dump_ir(const CliOptions *o) {
+  if (!o->dump_ir || !*o->dump_ir || !strcmp(o->dump_ir, "all") || ir_pass_find(o->dump_ir)) return 0;
+  fprintf(stderr, "stapjit: --dump-ir: no pass '%s'; the passes are", o->dump_ir);
+  for (const char *const *n = ir_pass_names(); *n; n++) fprintf(stderr, " %s", *n);
+  fputs(" (or all)\n", stderr);
+  return -1;
+}
+
+static void print_pass3_line(const IrModule *m, const PassClock *c) {
+  fputs("Pass 3: translated to IR: ", stderr);
+  print_count(stderr, m ? m->nprobes : 0, "probe", ", ");
+  print_count(stderr, m ? m->nfuncs - (m ? m->nprobes : 0) : 0, "function", ", ");
+  print_count(stderr, m ? m->nglobals : 0, "global", "");
+  print_usage_tail(stderr, c);
+}
+
+/* Pass 3: lowering and the pipeline.  Returns 0 with *out set, or -1. */
+static int run_pass3(FeSession *s, const CliOptions *o, const Diag **mark, IrModule **out) {
+  PassClock c;
+  clock_start(&c);
+  IrLowerOptions lo = {.sz = sizeof lo,
+                       .maxstringlen = limit_or(o, CLI_MAXSTRINGLEN, rt_limits()->maxstringlen),
+                       .kernel_probes_allowed = true};
+  IrModule *m = ir_lower(s->prog, &s->src, &lo, &s->diag);
+  if (m) {
+    IrPipelineOptions po = {.sz = sizeof po,
+                            .optimize = !o->unoptimized,
+                            .dump_after = o->dump_ir && *o->dump_ir ? o->dump_ir : NULL,
+                            .dump = stdout,
+                            .verify = true,
+                            .diag = &s->diag};
+    if (ir_run_pipeline(m, &po) != 0) {
+      ir_module_free(m);
+      m = NULL;
+    }
+  }
+  bool failed = !m || s->diag.nerrors > 0;
+  print_new_diags(s, mark);
+  if (o->verbose) print_pass3_line(m, &c);
+  if (failed) {
+    fputs("Pass 3: translation failed.  [man error::pass3]\n", stderr);
+    if (m) ir_module_free(m);
+    return -1;
+  }
+  /* -p3 and a bare --dump-ir print the final IR */
+  if (o->last_pass == CLI_PASS_TRANSLATE || (o->dump_ir && !*o->dump_ir)) ir_print_module(stdout, m);
+  fflush(stdout);
+  *out = m;
+  return 0;
+}
+
+/* ---- pass 5 ------------------------------------------------------------------------ */
+
+static int kernel_probes(const IrModule *m) {
+  int n = 0;
+  for (int k = 0; k < m->nprobes; k++) n += m->probes[k]->site == IR_SITE_KERNEL;
+  return n;
+}
+
+/* The runtime's limits from -D, before anything is created. */
+static void set_rt_limits(const CliOptions *o) {
+  RtLimits l = *rt_limits();
+  l.sz = sizeof l;
+  l.maxstringlen = limit_or(o, CLI_MAXSTRINGLEN, l.maxstringlen);
+  l.maxmapentries = limit_or(o, CLI_MAXMAPENTRIES, l.maxmapentries);
+  l.hist_elision = limit_or(o, CLI_HIST_ELISION, l.hist_elision);
+  l.hist_width = limit_or(o, CLI_HIST_WIDTH, l.hist_width);
+  rt_limits_set(&l);
+}
+
+/* Pass 5 on the host.  Returns 0, or -1 after printing why (stap's closing
+ * line included). */
+static int run_pass5(FeSession *s, const CliOptions *o, const Diag **mark, const IrModule *m) {
+  if (kernel_probes(m)) {
+    fprintf(stderr, "stapjit: kernel probes need the %s backend, which is not implemented yet\n",
+            o->backend == CLI_BACKEND_KMOD ? "kmod" : "BPF");
+    return -1;
+  }
+  FILE *out = stdout;
+  if (o->output_path && !(out = fopen(o->output_path, "w"))) {
+    fprintf(stderr, "stapjit: cannot open %s: %s\n", o->output_path, strerror(errno));
+    return -1;
+  }
+  PassClock c;
+  clock_start(&c);
+  if (o->verbose) fputs("Pass 5: starting run.\n", stderr);
+  int64_t maxaction = limit_or(o, CLI_MAXACTION, 1000);
+  IrRunOptions ro = {.sz = sizeof ro,
+                     .maxaction = limit_or(o, CLI_MAXACTION_INTERRUPTIBLE, maxaction * 10),
+                     .maxnesting = limit_or(o, CLI_MAXNESTING, -1),
+                     .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
+                     .global_display = !o->no_global_var_display,
+                     .wait_for_signal = true,
+                     .gvars = o->gvars,
+                     .ngvars = o->ngvars,
+                     .out = out,
+                     .err = stderr};
+  int rc = ir_run_session(m, &ro, &s->diag);
+  print_new_diags(s, mark);
+  if (out != stdout && fclose(out) != 0) {
+    fprintf(stderr, "stapjit: error writing %s: %s\n", o->output_path, strerror(errno));
+    rc = -1;
+  }
+  if (o->verbose && rc == 0) {
+    struct rusage ru;
+    struct timespec now;
+    getrusage(RUSAGE_SELF, &ru);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    fprintf(stderr, "Pass 5: run completed in %ldusr/%ldsys/%ldreal ms.\n", tv_ms(c.ru.ru_utime, ru.ru_utime),
+            tv_ms(c.ru.ru_stime, ru.ru_stime),
+            (long)(now.tv_sec - c.real.tv_sec) * 1000 + (now.tv_nsec - c.real.tv_nsec) / 1000000);
+  }
+  if (rc != 0) fputs("Pass 5: run failed.  [man error::pass5]\n", stderr);
+  return rc == 0 ? 0 : -1;
+}
+
 static FeOptions fe_options(const CliOptions *o, CliKconfig *kc) {
   return (FeOptions){
       .sz = sizeof(FeOptions),
@@ -148,6 +279,11 @@ static int run(const CliOptions *o) {
     fprintf(stderr, "stapjit: %s\n", strerror(errno));
     return -1;
   }
+  if (check_dump_ir(o) != 0) {
+    cli_kconfig_free(kc);
+    return -1;
+  }
+  set_rt_limits(o);
   FeOptions fo = fe_options(o, kc);
   FeSession *s = fe_session_new(&fo);
   if (o->warnings_off) s->diag.warnings_off = 1;
@@ -167,11 +303,15 @@ static int run(const CliOptions *o) {
   }
   if (o->verbose >= 2 && cli_kconfig_source(kc))
     fprintf(stderr, "Kernel configuration: %s\n", cli_kconfig_source(kc));
-  if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) {
+  IrModule *m = NULL;
+  if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) rc = run_pass3(s, o, &mark, &m);
+  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) {
     fprintf(stderr, "stapjit: pass %d (%s) is not implemented yet\n", o->last_pass,
             pass_names[o->last_pass]);
     rc = -1;
   }
+  if (rc == 0 && o->last_pass == CLI_PASS_RUN) rc = run_pass5(s, o, &mark, m);
+  if (m) ir_module_free(m);
 
   fe_session_free(s);
   cli_kconfig_free(kc);

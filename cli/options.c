@@ -42,7 +42,7 @@
 static const char short_opts[] = "+:hVvp:I:e:E:o:R:r:a:m:kgPc:x:D:bs:uqiwWl:d:L:FS:B:T:G:t";
 
 /* stap short options that a later pass implements. */
-static const char later_short[] = "EoRmkPcxbsqiWldLFSBTt";
+static const char later_short[] = "ERmkPcxbsqiWldLFSBTt";
 
 enum {
   OPT_BACKEND = 256,
@@ -50,6 +50,8 @@ enum {
   OPT_BPF,
   OPT_DYNINST,
   OPT_LATER, /* a stap (or stapjit) long option not implemented yet */
+  OPT_NO_GVAR_DISPLAY,
+  OPT_DUMP_IR,
 };
 
 static const struct option long_opts[] = {
@@ -101,10 +103,10 @@ static const struct option long_opts[] = {
     {"target-namespaces", required_argument, NULL, OPT_LATER},
     {"monitor", optional_argument, NULL, OPT_LATER},
     {"example", no_argument, NULL, OPT_LATER},
-    {"no-global-var-display", no_argument, NULL, OPT_LATER},
+    {"no-global-var-display", no_argument, NULL, OPT_NO_GVAR_DISPLAY},
     {"tmpdir", required_argument, NULL, OPT_LATER},
     /* stapjit's own, for passes 3 and 4 */
-    {"dump-ir", optional_argument, NULL, OPT_LATER},
+    {"dump-ir", optional_argument, NULL, OPT_DUMP_IR},
     {"dump-llvm", no_argument, NULL, OPT_LATER},
     {"dump-asm", no_argument, NULL, OPT_LATER},
     {NULL, 0, NULL, 0},
@@ -203,6 +205,51 @@ static bool define_ok(const char *s) {
   if (!is_ident_char(*p)) return false;
   while (is_ident_char(*p)) p++;
   return *p == '\0';
+}
+
+/* ---- -D limits ------------------------------------------------------------- */
+
+static const char *const limit_names[CLI_NLIMITS] = {
+    [CLI_MAXSTRINGLEN] = "MAXSTRINGLEN",
+    [CLI_MAXACTION] = "MAXACTION",
+    [CLI_MAXACTION_INTERRUPTIBLE] = "MAXACTION_INTERRUPTIBLE",
+    [CLI_MAXMAPENTRIES] = "MAXMAPENTRIES",
+    [CLI_MAXNESTING] = "MAXNESTING",
+    [CLI_MAXERRORS] = "MAXERRORS",
+    [CLI_MAXSKIPPED] = "MAXSKIPPED",
+    [CLI_HIST_ELISION] = "HIST_ELISION",
+    [CLI_HIST_WIDTH] = "HIST_WIDTH",
+};
+
+const char *cli_limit_name(CliLimit l) { return limit_names[l]; }
+
+/* -D NAME=VALUE (already pattern-checked): a known limit with a decimal or
+ * 0x value.  stap hands -D to its C compiler, where any macro goes; stapjit
+ * has none, so an unknown name is refused rather than silently ignored. */
+static int parse_limit(CliOptions *o, const char *arg) {
+  size_t n = strcspn(arg, "=");
+  for (int l = 0; l < CLI_NLIMITS; l++) {
+    if (strlen(limit_names[l]) != n || strncmp(limit_names[l], arg, n) != 0) continue;
+    char *end = NULL;
+    errno = 0;
+    long long v = arg[n] == '=' ? strtoll(arg + n + 1, &end, 0) : 0;
+    if (arg[n] != '=' || !*(arg + n + 1) || *end || errno) {
+      fprintf(stderr, "%s: -D %s needs a number, as in -D %s=100\n", PROG, arg, limit_names[l]);
+      return -EINVAL;
+    }
+    if (v < 0 && l != CLI_HIST_ELISION) {
+      fprintf(stderr, "%s: -D %s: %s cannot be negative\n", PROG, arg, limit_names[l]);
+      return -EINVAL;
+    }
+    o->limit[l] = v;
+    o->limit_set[l] = true;
+    return 0;
+  }
+  fprintf(stderr, "%s: -D %.*s is not supported: stapjit compiles no C, and only knows the limits", PROG, (int)n,
+          arg);
+  for (int l = 0; l < CLI_NLIMITS; l++) fprintf(stderr, "%s %s", l ? "," : "", limit_names[l]);
+  fputc('\n', stderr);
+  return -ENOTSUP;
 }
 
 /* -G NAME=VALUE with VALUE made of [a-z0-9_.-] (any case). */
@@ -322,7 +369,8 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case 'D':
     if (!define_ok(optarg)) return pattern_mismatch('D', optarg, "^[a-z_][a-z_0-9]*(=-?[a-z_0-9]+)?$");
     o->defines[o->ndefines++] = optarg;
-    return 0;
+    return parse_limit(o, optarg);
+  case 'o': o->output_path = optarg; return 0;
   case 'G':
     if (!gvar_ok(optarg)) return pattern_mismatch('G', optarg, "^[a-z_][a-z0-9_]*=[a-z0-9_.-]+$");
     o->gvars[o->ngvars++] = optarg;
@@ -331,6 +379,8 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case OPT_RUNTIME: return parse_backend(optarg, "runtime", &o->backend);
   case OPT_BPF: o->backend = CLI_BACKEND_BPF; return 0;
   case OPT_DYNINST: return parse_backend("dyninst", "runtime", &o->backend);
+  case OPT_NO_GVAR_DISPLAY: o->no_global_var_display = true; return 0;
+  case OPT_DUMP_IR: o->dump_ir = optarg ? optarg : ""; return 0;
   case OPT_LATER: return not_implemented_long(long_opts[longindex].name);
   case ':': report_missing_arg(argv); return -EINVAL;
   case '?': report_bad_option(argv); return -EINVAL;
@@ -468,13 +518,16 @@ void cli_print_usage(FILE *out) {
           "              show version\n"
           "   -p NUM     stop after pass NUM 1-5, instead of 5\n"
           "              (parse, elaborate, translate, compile, run)\n"
+          "   -o FILE    send the script's output to FILE\n"
           "   -v         add verbosity to all passes\n"
           "   -u         unoptimized translation\n"
           "   -w         suppress warnings\n"
           "   -g         guru mode\n"
           "   -I DIR     look in DIR for additional .stp script files, in addition to\n"
           "              %s\n"
-          "   -D NM=VAL  emit macro definition into generated code\n"
+          "   -D NM=VAL  set a limit: MAXSTRINGLEN, MAXACTION, MAXACTION_INTERRUPTIBLE,\n"
+          "              MAXMAPENTRIES, MAXNESTING, MAXERRORS, MAXSKIPPED, HIST_ELISION,\n"
+          "              HIST_WIDTH\n"
           "   -G VAR=VAL set global variable to value\n"
           "   -r RELEASE build for kernel RELEASE, instead of %s\n"
           "   -r /DIR    build for the kernel build tree DIR\n"
@@ -484,11 +537,18 @@ void cli_print_usage(FILE *out) {
           "   --runtime=bpf|kernel\n"
           "              the same, in SystemTap's spelling\n"
           "   --bpf      shorthand for --backend=bpf\n"
+          "   --no-global-var-display\n"
+          "              do not print the unread global variables at the end\n"
+          "   --dump-ir[=PASS]\n"
+          "              print the IR after PASS (or every pass: all; default: the\n"
+          "              final IR) on stdout\n"
           "\n"
           "Environment:\n"
           "   STAPJIT_TAPSET_DIR  the tapset library to use instead of the above\n"
           "\n"
-          "Passes 3-5 and stap's other options (-o, -m, -c, -x, -l, -L, -k, -s, -t,\n"
-          "-d, --ldd, ...) are not implemented yet; they are refused with a message.\n",
+          "Pass 5 runs scripts whose probes are all begin, end, error or never probes;\n"
+          "pass 4 and kernel probes are not implemented yet, nor are stap's other\n"
+          "options (-m, -c, -x, -l, -L, -k, -s, -t, -d, --ldd, ...): they are refused\n"
+          "with a message.\n",
           tapsets ? tapsets : "(no tapset library found)", u.release, normalize_machine(u.machine));
 }

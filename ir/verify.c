@@ -377,7 +377,7 @@ static bool check_global(V *v, const IrInst *i) {
 }
 
 static bool check_map(V *v, const IrInst *i) {
-  if (!global_ok(v, i, false, true, i->op == IR_MAP_DELETE)) return false;
+  if (!global_ok(v, i, false, true, i->op == IR_MAP_DELETE || i->op == IR_MAP_EXISTS)) return false;
   const IrGlobal *g = i->g;
   switch (i->op) {
   case IR_MAP_GET: return want_nargs(v, i, g->nkeys) & want_result(v, i, g->value) & want_keys(v, i, 0, 0);

@@ -1,8 +1,10 @@
 /* format-parse.c: compiles a printf format string, once, at compile time.
  *
- * The rules are stap's (staptree.cxx, print_format::string_to_components),
- * which are narrower than C's and the langref's table:
- *   - "%%" prints '%', and so does a '%' that ends the string;
+ * The rules are stap's (staptree.cxx, print_format::string_to_components;
+ * stap 4.8's pass 1 accepts and rejects formats accordingly), which are
+ * narrower than C's and the langref's table:
+ *   - "%%" prints '%'; a '%' that ends the string is "invalid or missing
+ *     conversion specifier";
  *   - at most ONE flag character ("%-5d", "%05d", but "%-05d" means flag '-'
  *     and width 05, and "%0-5d" is an error);
  *   - a width of digits or '*', then '.' and a precision of digits or '*'
@@ -158,7 +160,12 @@ int rt_format_parse(const char *fmt, size_t len, RtFormat **out, char *errbuf, s
       f->lits[p.litlen++] = fmt[i++];
       continue;
     }
-    if (i + 1 == len || fmt[i + 1] == '%') {
+    if (i + 1 == len) {
+      free(f);
+      snprintf(errbuf, errlen, "invalid or missing conversion specifier");
+      return -EINVAL;
+    }
+    if (fmt[i + 1] == '%') {
       f->lits[p.litlen++] = '%';
       i += 2;
       continue;

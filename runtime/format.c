@@ -5,8 +5,9 @@
  * (runtime/vsprintf.c, a descendant of the kernel's vsprintf).  Their
  * behaviour, not glibc's, is what scripts see; where it differs from C:
  *   - "%#x" and "%#o" always add the prefix, also for 0 ("0x0", "00");
- *   - "%p" is "%#x" of the 64-bit value (no padding to 16 digits; that was
- *     stap < 1.3, which the langref's table still shows);
+ *   - "%p" is "%#x" of the 64-bit value (vsprintf.c: "Since stap 1.3, %p ==
+ *     %#x"; the older form, padded to 16 digits, is what the langref's
+ *     table still shows);
  *   - a precision does not cancel the '0' flag, and ".0" still prints "0";
  *   - a '*' width or precision is the argument cut to int, then clamped to
  *     0..room: a negative '*' width does not left-justify;
@@ -212,7 +213,9 @@ static void put_conv(Out *o, const RtFmtConv *c, const RtArg *args) {
 }
 
 /* Checks every argument before anything is written, so an error leaves no
- * partial output; also stap's limit on memory dumps. */
+ * partial output; also stap's limit on memory dumps: the C stap 4.8 generates
+ * for %m/%M stops with "N is too many bytes for a memory dump" when the
+ * precision N is over PAGE_SIZE (RT_MEMDUMP_MAX). */
 static int check_args(const RtFormat *f, const RtArg *args, int nargs, RtErr *err) {
   if (nargs < rt_format_nargs(f))
     return rt_err_set(err, "printf: %d arguments given, format needs %d", nargs, rt_format_nargs(f));
@@ -224,7 +227,8 @@ static int check_args(const RtFormat *f, const RtArg *args, int nargs, RtErr *er
     const RtArg *v = &args[c->arg_index];
     if (c->conv == 'm' || c->conv == 'M') {
       int64_t n = c->prec_star ? args[c->arg_index - 1].l : c->prec > 0 ? c->prec : 1;
-      if (n > 1024) return rt_err_set(err, "%lld is too many bytes for a memory dump", (long long)n);
+      if (n > RT_MEMDUMP_MAX)
+        return rt_err_set(err, "%lld is too many bytes for a memory dump", (long long)n);
       if (v->kind != RT_ARG_STR)
         return rt_err_set(err, "printf: %%%c needs the bytes of the memory, not the address", c->conv);
       if ((int64_t)v->len < rt_format_mem_len(n))

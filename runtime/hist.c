@@ -1,9 +1,10 @@
 /* hist.c: prints @hist_log and @hist_linear the way stap does.
  *
- * The layout rules (runtime/stat-common.c, _stp_stat_print_histogram_buf;
- * the outputs expected by stap's testsuite, systemtap.maps/linear_overunder,
- * log_edge and others, follow them, and so does the langref's 8.4.1 example;
- * its 8.4.2 example has a count column one space narrower than stap prints):
+ * The layout rules are those of stap's runtime (runtime/stat-common.c,
+ * _stp_stat_print_histogram_buf, as installed with stap 4.8); the langref's
+ * 8.4.1 example follows them exactly, its 8.4.2 example has a count column one
+ * space narrower than that code prints ("%*lld" of width
+ * HIST_WIDTH - bar + 1 + digits(largest count)):
  *   - rows run from the first to the last non-empty bucket, widened by up to
  *     two empty buckets on each side; a log histogram does not widen below
  *     the zero bucket unless there are negative values; a linear one drops

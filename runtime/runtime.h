@@ -147,13 +147,17 @@ int rt_format_nargs(const RtFormat *f);                    /* value and '*' argu
 RtArgKind rt_format_arg_kind(const RtFormat *f, int i);    /* of argument i, as the script passes it */
 
 /* Bytes %m/%M dump for a static or '*' precision prec (-1 if none): prec when
- * positive, else 1.  More than 1024 is an error at format time. */
+ * positive, else 1.  More than RT_MEMDUMP_MAX is an error at format time. */
 int64_t rt_format_mem_len(int64_t prec);
+
+/* The largest %m/%M precision: stap's generated C rejects a precision over
+ * PAGE_SIZE, the kernel's page size (4096 on x86-64). */
+enum { RT_MEMDUMP_MAX = 4096 };
 
 /* Appends the formatted output of one print (at most RtLimits.bufsize bytes,
  * like stap's print buffer).  Allocation-free when out has room.  Returns 0,
  * -EINVAL with err set (an argument of the wrong kind, too few arguments, a
- * memory dump over 1024 bytes), or -ENOMEM. */
+ * memory dump over RT_MEMDUMP_MAX bytes), or -ENOMEM. */
 int rt_format(RtBuf *out, const RtFormat *fmt, const RtArg *args, int nargs, RtErr *err);
 
 /* sprintf: like rt_format, but the result is a string value (stap formats into

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # options.sh: checks stapjit's command-line handling: exit statuses and the
 # stap-like messages for --help, --version, bad options, missing arguments,
-# and passes or options that are not implemented yet.
+# and passes or options that are not implemented yet; -p3, running (pass 5)
+# and the options that go with it.
 #
 #   bash options.sh path/to/stapjit
 #
 # Runs with an empty tapset library ($STAPJIT_TAPSET_DIR), so it tests the
-# driver, not the library.  Prints one line per failed check, then
-# "N passed, M failed"; exits non-zero if any check failed.
+# driver, not the library; the few runs that need exit() use the source
+# tree's library.  Prints one line per failed check, then "N passed, M
+# failed"; exits non-zero if any check failed.
 set -u
 
 stapjit=${1:?usage: options.sh path/to/stapjit}
@@ -15,6 +17,7 @@ tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/tapsets"
 export STAPJIT_TAPSET_DIR="$tmp/tapsets"
+library=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tapsets" && pwd)
 
 passed=0
 failed=0
@@ -84,19 +87,44 @@ check "bad --backend" 1 err "foo is an invalid argument for --backend" --backend
 check "bad -D" 1 err "Safety pattern mismatch for -D parameter" -D '1bad;rm' -e "$ok_script"
 check "bad -G" 1 err "Safety pattern mismatch for -G parameter" -G novalue -e "$ok_script"
 
-check "-o" 1 err "stapjit: option -o is not implemented yet" -o "$tmp/o" -e "$ok_script"
+exit_script='probe begin { print("hi") exit() }'
+STAPJIT_TAPSET_DIR=$library check "-o" 0 out "" -o "$tmp/o" -e "$exit_script"
+if [[ $(<"$tmp/o") == hi ]]; then passed=$((passed + 1)); else fail "-o: $tmp/o does not hold the output"; fi
 check "-m" 1 err "stapjit: option -m is not implemented yet" -m mod -e "$ok_script"
 check "-c" 1 err "stapjit: option -c is not implemented yet" -c true -e "$ok_script"
 check "--ldd" 1 err "stapjit: option --ldd is not implemented yet" --ldd -e "$ok_script"
 
-# Passes 3-5 are refused only after passes 1 and 2 succeed...
-check "-p3" 1 err "stapjit: pass 3 (translate) is not implemented yet" -p3 -e "$ok_script"
+# -p3 prints the IR; pass 4 is refused only after passes 1-3 succeed...
+check "-p3" 0 out 'probe begin seq 0 host "begin"' -p3 -e "$ok_script"
+check "--dump-ir" 0 out "; after ssa" -p3 --dump-ir=ssa -e "$ok_script"
+check "--dump-ir=bogus" 1 err "stapjit: --dump-ir: no pass 'bogus'" --dump-ir=bogus -e "$ok_script"
 check "-p4 --backend=kmod" 1 err "stapjit: pass 4 (compile) is not implemented yet" \
   -p4 --backend=kmod -e "$ok_script"
-check "no -p runs" 1 err "stapjit: pass 5 (run) is not implemented yet" -e "$ok_script"
+check "kernel probes" 1 err "stapjit: kernel probes need the BPF backend, which is not implemented yet" \
+  -e 'probe timer.s(1) { print("x") }'
 # ...so that errors in the script come first.
 check "-p3, parse error" 1 err "Pass 1: parse failed.  [man error::pass1]" -p3 -e 'probe begin {'
 check_not "-p3, parse error" "not implemented"
+
+# No -p runs the script; without exit() it runs until interrupted, then the
+# end probes run.
+run_interrupted() {
+  timeout --preserve-status -s INT 3 "$stapjit" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  rc=$?
+  out=$(<"$tmp/out")
+  err=$(<"$tmp/err")
+}
+run_interrupted -e 'probe begin { print("hi") } probe end { print(" bye") }'
+if [[ $rc -eq 0 && $out == "hi bye" ]]; then passed=$((passed + 1)); else fail "SIGINT ends the run"; fi
+STAPJIT_TAPSET_DIR=$library check "no -p runs" 0 out "hi" -e "$exit_script"
+STAPJIT_TAPSET_DIR=$library check "runtime error" 1 err "ERROR: division by 0 near operator '/' at <input>:1:" \
+  -e 'global z; probe begin { println(1 / z) }'
+check "-D unknown" 1 err "stapjit: -D FOO is not supported" -D FOO=1 -e "$ok_script"
+check "-D not a number" 1 err "stapjit: -D MAXACTION=abc needs a number" -D MAXACTION=abc -e "$ok_script"
+STAPJIT_TAPSET_DIR=$library check "--no-global-var-display" 0 out "" --no-global-var-display \
+  -e 'global g; probe begin { g = 1; exit() }'
+if [[ -z $out ]]; then passed=$((passed + 1)); else fail "--no-global-var-display printed '$out'"; fi
+STAPJIT_TAPSET_DIR=$library check "global display" 0 out "g=1" -e 'global g; probe begin { g = 1; exit() }'
 
 # Options stop at the script (FILE, or the first non-option after -e
 # SCRIPT): what follows is the script's arguments.

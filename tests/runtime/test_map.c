@@ -2,6 +2,15 @@
  * wrap-around, slices and foreach ordering (value or key, both directions,
  * ties, limit), through the host hash table and through a second RtMapOps
  * implementation written here to show the interface carries everything.
+ *
+ * The expected behaviour is that of stap's runtime (runtime/map.c as installed
+ * with stap 4.8): elements are kept in insertion order, a new value does not
+ * move an element, and a full array with '%' reuses its oldest element
+ * (_new_map_create); foreach sorts that list with a stable merge sort
+ * (_stp_map_sort), so ties keep insertion order in both directions.  The
+ * overflow messages are those of stap 4.8's generated C ("Array overflow,
+ * check size limit (N)", "Array overflow, check MAXMAPENTRIES", "aggregation
+ * overflow in ..."; the Beginners Guide, 6.2, names "aggregation overflow").
  */
 #include "../unit/check.h"
 #include "runtime.h"

@@ -1,0 +1,43 @@
+/* run.h: pass 5 on the host: a SystemTap session of begin, end, error and
+ * never probes, run by the interpreter (interp.h).
+ *
+ * The session is stap's: begin probes in (sequence number, declaration)
+ * order; then, unless exit() or abort() was called or errors ended the
+ * session, it waits for SIGINT, SIGTERM or SIGHUP, as stap waits for an
+ * interrupt; then end probes and the display of unread globals (an end
+ * probe of sequence 0 after the script's), or error probes instead when
+ * errors exceeded MAXERRORS.  Runtime errors are printed as stap prints
+ * them ("ERROR: msg near operator '/' at t.stp:3:9"), and the count at the
+ * end ("WARNING: Number of errors: N, skipped probes: 0").  Kernel probes
+ * are not this file's: the caller refuses a module that has any.
+ */
+#ifndef STAPJIT_RUN_H
+#define STAPJIT_RUN_H
+
+#include "interp.h"
+
+typedef struct IrRunOptions {
+  size_t sz;                /* sizeof(IrRunOptions) */
+  int64_t maxaction;        /* statements per host probe hit: MAXACTION_INTERRUPTIBLE (MAXACTION * 10) */
+  int64_t maxnesting;       /* MAXNESTING; < 0: the default from the call graph */
+  int64_t maxerrors;        /* MAXERRORS: errors tolerated before the session ends (0: the first ends it) */
+  bool global_display;      /* print unread globals at the end (false: --no-global-var-display) */
+  bool wait_for_signal;     /* false: do not wait after the begin probes (tests, -c-less batch use) */
+  const char *const *gvars; /* -G NAME=VALUE, applied before the begin probes */
+  int ngvars;
+  FILE *out; /* the script's output; flushed after every probe hit */
+  FILE *err; /* errors and warnings (stderr) */
+} IrRunOptions;
+
+/* Runs the session of m.  Returns 0 when it ran without runtime errors, 1
+ * after runtime errors (reported on o->err), or -1 when m cannot run: the
+ * reasons are diagnostics in diag (nothing ran) or, for a failed write of
+ * the output, a message on o->err. */
+int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag);
+
+/* "operator '/' at foo.stp:3:9": how stap names the token at loc in an error
+ * ("identifier 'x'", "keyword", "operator '+='", "number '5'", "string 'q'").
+ * Writes into buf (always NUL-terminated); returns buf. */
+const char *ir_describe_loc(const SrcSet *src, SrcLoc loc, char *buf, size_t len);
+
+#endif
