@@ -76,14 +76,17 @@ static void parse_sort_aggr(Parser *p, AstForeach *fe) {
   }
 }
 
-/* foreach := 'foreach' '(' [ IDENT '=' ] ( IDENT [sort] | '[' IDENT [sort] { ',' IDENT [sort] } ']' )
+/* foreach := 'foreach' '(' [ IDENT [sort] '=' ] ( IDENT [sort] | '[' IDENT [sort] { ',' IDENT [sort] } ']' )
  *            'in' IDENT [aggr sort] [ '[' slice ']' [aggr] [sort] ] [ 'limit' expr ] ')' stmt */
 static AstStmt *parse_foreach(Parser *p, const Token *kw) {
   AstStmt *s = stmt_new(p, ST_FOREACH, kw->loc);
   AstForeach *fe = s->fe = ARENA_NEW(p->a, AstForeach);
   const Token *open = parse_expect(p, TK_OP, "(", "'(' after foreach");
-  if (parse_peek(p)->kind == TK_IDENT && tok_is(parse_peek_at(p, 1), TK_OP, "=")) {
+  const Token *t1 = parse_peek_at(p, 1);
+  bool marked = tok_is(t1, TK_OP, "+") || tok_is(t1, TK_OP, "-");
+  if (parse_peek(p)->kind == TK_IDENT && tok_is(marked ? parse_peek_at(p, 2) : t1, TK_OP, "=")) {
     fe->value = parse_var(p, "foreach value variable");
+    parse_sort_mark(p, fe, -1); /* foreach (v- = [k] in a): by value */
     parse_next(p);
   }
   PtrVec keys = {0};

@@ -89,7 +89,8 @@ struct Iter {
   const RtMapLayout *l;
   char *keys; /* n keys of key_size bytes */
   char *vals; /* n values of val_size bytes */
-  size_t n, cap;
+  size_t n;
+  size_t kbytes, vbytes; /* allocated sizes of keys and vals: an Iter is reused for any map */
   size_t pos; /* elements handed out by iter.next; the current one is pos - 1 */
   bool open;
   Iter *next_free;

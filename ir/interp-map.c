@@ -268,12 +268,18 @@ void interp_iters_free(IrInterp *in) {
 
 static int iter_fill(Iter *it, const RtMapLayout *l, const RtMapSorted *s) {
   it->l = l;
-  if (s->n > it->cap) {
-    char *k = realloc(it->keys, s->n * l->key_size), *v = k ? realloc(it->vals, s->n * l->val_size) : NULL;
-    if (k) it->keys = k;
+  size_t kb = s->n * l->key_size, vb = s->n * l->val_size;
+  if (kb > it->kbytes) {
+    char *k = realloc(it->keys, kb);
+    if (!k) return -ENOMEM;
+    it->keys = k;
+    it->kbytes = kb;
+  }
+  if (vb > it->vbytes) {
+    char *v = realloc(it->vals, vb);
     if (!v) return -ENOMEM;
     it->vals = v;
-    it->cap = s->n;
+    it->vbytes = vb;
   }
   for (size_t e = 0; e < s->n; e++) {
     memcpy(it->keys + e * l->key_size, s->e[e].key, l->key_size);
