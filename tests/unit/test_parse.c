@@ -324,7 +324,8 @@ static void test_foreach(void) {
   BODY_CASE("foreach ([a, b-] in arr) {}", "(foreach [a,b-] in arr {})");
   BODY_CASE("foreach (k- in arr) {}", "(foreach [k-] in arr {})");
   BODY_CASE("foreach (k in arr+) {}", "(foreach [k] in arr+ {})");
-  BODY_CASE("foreach (v- = k in arr) {}", "ERROR 1:27: expected 'in' in foreach");
+  BODY_CASE("foreach (v- = k in arr) {}", "(foreach v- = [k] in arr {})"); /* the same tree as "v = [k] in arr-" */
+  BODY_CASE("foreach (v+ k in arr) {}", "ERROR 1:27: expected 'in' in foreach");
   BODY_CASE("foreach (v = [a, b] in arr-) {}", "(foreach v- = [a,b] in arr {})");
   BODY_CASE("foreach (k in arr limit 10) {}", "(foreach [k] in arr limit 10 {})");
   BODY_CASE("foreach (k in arr- limit n + 1) x", "(foreach [k] in arr- limit (+ n 1) x)");
