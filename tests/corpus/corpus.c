@@ -12,6 +12,7 @@
  *   test_corpus [TAPSET_DIR]
  */
 #include "frontend.h"
+#include "../unit/paths.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,40 +21,6 @@
 #include <sys/stat.h>
 
 #define DEFAULT_DIR "/usr/share/systemtap/tapset"
-
-static bool has_suffix(const char *s, const char *suf) {
-  size_t n = strlen(s), m = strlen(suf);
-  return n > m && !strcmp(s + n - m, suf);
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* Appends every .stp and .stpm path under dir to v (malloc'd strings). */
-static void collect(const char *dir, char ***v, int *n, int *cap) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    size_t len = strlen(dir) + strlen(e->d_name) + 2;
-    char *path = malloc(len);
-    snprintf(path, len, "%s/%s", dir, e->d_name);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-      collect(path, v, n, cap);
-      free(path);
-    } else if (has_suffix(path, ".stp") || has_suffix(path, ".stpm")) {
-      if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 256;
-        *v = realloc(*v, sizeof(char *) * (size_t)*cap);
-      }
-      (*v)[(*n)++] = path;
-    } else {
-      free(path);
-    }
-  }
-  closedir(d);
-}
 
 /* Prints the diagnostics recorded after `after` (NULL: all). */
 static void print_since(const FeSession *s, const Diag *after) {
@@ -74,19 +41,18 @@ int main(int argc, char **argv) {
     return 1;
   }
   printf("tapset library: %s\n", dir);
-  char **paths = NULL;
-  int n = 0, cap = 0;
-  collect(dir, &paths, &n, &cap);
-  if (n) qsort(paths, (size_t)n, sizeof *paths, cmp_str);
+  /* every .stpm first: their macros serve every .stp */
+  Paths lists[2] = {collect_sorted(dir, ".stpm"), collect_sorted(dir, ".stp")};
+  int n = lists[0].n + lists[1].n;
 
   FeOptions o = {.sz = sizeof o, .arch = "x86_64", .runtime = "kernel", .kernel_release = "6.1.0-28-amd64"};
   FeSession *s = fe_session_new(&o);
   s->diag.max_errors = 1 << 30; /* show every failure */
   int ok = 0, failed = 0;
   for (int pass = 0; pass < 2; pass++) {
-    for (int k = 0; k < n; k++) {
-      bool macro = has_suffix(paths[k], ".stpm");
-      if (macro != (pass == 0)) continue;
+    char **paths = lists[pass].v;
+    for (int k = 0; k < lists[pass].n; k++) {
+      bool macro = pass == 0;
       const Diag *mark = s->diag.tail;
       bool good;
       if (macro) {
@@ -109,7 +75,7 @@ int main(int argc, char **argv) {
   if (n == 0) printf("FAIL: no .stp or .stpm files under %s\n", dir);
   printf("%d passed, %d failed\n", ok, failed + (n == 0));
   fe_session_free(s);
-  for (int k = 0; k < n; k++) free(paths[k]);
-  free(paths);
+  paths_free(&lists[0]);
+  paths_free(&lists[1]);
   return failed || n == 0 ? 1 : 0;
 }
