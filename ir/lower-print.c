@@ -101,7 +101,10 @@ IrInst *lower_print_call(Lower *L, const AstExpr *e) {
       if (k > first && delim) put_literal(&f, delim->str, delim->str_len);
       put_arg(L, &f, &args, e->args[k]);
     }
-    if (p->newline) sb_putc(&f, '\n');
+    /* println/sprintln of a histogram add no newline: stap 4.8 emits the
+     * same _stp_stat_print_histogram call for print and println (stap -p3). */
+    bool hist = e->nargs == 1 && e->args[0]->kind == EX_HIST;
+    if (p->newline && !hist) sb_putc(&f, '\n');
   }
   int id = ir_format_intern(L->m, sb_str(&f), f.len);
   sb_free(&f);
