@@ -62,6 +62,11 @@ typedef struct CliOptions {
   const char *output_path;      /* -o FILE: where the script's output goes, or NULL (stdout) */
   bool no_global_var_display;   /* --no-global-var-display */
   const char *dump_ir;          /* --dump-ir[=PASS]: a pass name, "all", "" (the final IR), or NULL */
+  bool dump_llvm;               /* --dump-llvm: print the LLVM IR of the kernel probes */
+  bool dump_asm;                /* --dump-asm: print their BPF assembly */
+  const char *module_name;      /* -m NAME: the object's name, or NULL */
+  double timeout_s;             /* -T SECONDS, or 0 */
+  int bufsize_mb;               /* -s NUM, or 0 */
   CliBackend backend;
   const char *kernel_release;   /* -r RELEASE, the build tree's release, or uname -r */
   const char *kernel_build_dir; /* -r /DIR, else NULL */

@@ -13,6 +13,7 @@
  * below return 0 or -1 (or pass 5's status) and main turns that into the
  * exit status.
  */
+#include "bpfgen.h"
 #include "cli.h"
 #include "frontend.h"
 #include "ir.h"
@@ -25,8 +26,6 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char *const pass_names[] = {NULL, "parse", "elaborate", "translate", "compile", "run"};
 
 /* ---- -v: memory and time per pass ------------------------------------------- */
 
@@ -204,13 +203,85 @@ static void set_rt_limits(const CliOptions *o) {
   rt_limits_set(&l);
 }
 
-/* Pass 5 on the host.  Returns 0, or -1 after printing why (stap's closing
- * line included). */
-static int run_pass5(FeSession *s, const CliOptions *o, const Diag **mark, const IrModule *m) {
-  if (kernel_probes(m)) {
-    fprintf(stderr, "stapjit: kernel probes need the %s backend, which is not implemented yet\n",
-            o->backend == CLI_BACKEND_KMOD ? "kmod" : "BPF");
+/* ---- pass 4 ------------------------------------------------------------------------ */
+
+/* The compiled kernel probes of m (none: *img stays empty). */
+typedef struct Pass4 {
+  BpfLayout *layout;
+  BpfObjectImage img;
+} Pass4;
+
+static void pass4_free(Pass4 *p) {
+  blay_free(p->layout);
+  free(p->img.elf);
+  memset(p, 0, sizeof *p);
+}
+
+/* Pass 4: the kernel probes to a BPF object.  Returns 0 or -1 (printed). */
+static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const IrModule *m, Pass4 *out) {
+  memset(out, 0, sizeof *out);
+  if (!kernel_probes(m) && o->last_pass != CLI_PASS_COMPILE) return 0;
+  if (o->backend == CLI_BACKEND_KMOD) {
+    fprintf(stderr, "stapjit: the kmod backend is not implemented yet; --backend=bpf runs kernel probes\n");
     return -1;
+  }
+  PassClock c;
+  clock_start(&c);
+  int rc = -1;
+  out->layout = blay_new(m, &s->diag);
+  if (out->layout) {
+    int64_t maxaction = limit_or(o, CLI_MAXACTION, 1000);
+    BpfGenOptions go = {.sz = sizeof go,
+                        .optimize = !o->unoptimized,
+                        .maxaction = maxaction,
+                        .dump_llvm = o->dump_llvm ? stdout : NULL,
+                        .dump_asm = o->dump_asm ? stdout : NULL};
+    rc = bpfgen_compile(m, out->layout, &go, &out->img, &s->diag);
+  }
+  print_new_diags(s, mark);
+  if (o->verbose) {
+    fprintf(stderr, "Pass 4: compiled BPF object (%zu bytes)", out->img.size);
+    print_usage_tail(stderr, &c);
+  }
+  if (rc != 0) {
+    fputs("Pass 4: compilation failed.  [man error::pass4]\n", stderr);
+    pass4_free(out);
+    return -1;
+  }
+  fflush(stdout);
+  return 0;
+}
+
+/* -p4: writes the object where stap would print its module's path. */
+static int write_object(const CliOptions *o, const Pass4 *p4) {
+  char path[300];
+  snprintf(path, sizeof path, "%s.bpf.o", o->module_name ? o->module_name : "stap_bpf");
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(p4->img.elf, 1, p4->img.size, f) != p4->img.size || fclose(f) != 0) {
+    fprintf(stderr, "stapjit: cannot write %s: %s\n", path, strerror(errno));
+    if (f) fclose(f);
+    return -1;
+  }
+  printf("%s\n", path);
+  return 0;
+}
+
+/* Pass 5.  Returns 0, or -1 after printing why (stap's closing line
+ * included). */
+static int run_pass5(FeSession *s, const CliOptions *o, const Diag **mark, const IrModule *m, const Pass4 *p4) {
+  BpfSession *bs = NULL;
+  if (p4->img.elf) {
+    BpfSessionOptions so = {.sz = sizeof so,
+                            .verbose = o->verbose,
+                            .bufsize = (int64_t)o->bufsize_mb << 20,
+                            .timeout_ms = (int64_t)(o->timeout_s * 1000),
+                            .err = stderr};
+    bs = bpfs_open(m, p4->layout, p4->img.elf, p4->img.size, &so, &s->diag);
+    print_new_diags(s, mark);
+    if (!bs) {
+      fputs("Pass 5: run failed.  [man error::pass5]\n", stderr);
+      return -1;
+    }
   }
   FILE *out = stdout;
   if (o->output_path && !(out = fopen(o->output_path, "w"))) {
@@ -227,11 +298,14 @@ static int run_pass5(FeSession *s, const CliOptions *o, const Diag **mark, const
                      .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
                      .global_display = !o->no_global_var_display,
                      .wait_for_signal = true,
+                     .timeout_ms = (int64_t)(o->timeout_s * 1000),
                      .gvars = o->gvars,
                      .ngvars = o->ngvars,
                      .out = out,
-                     .err = stderr};
+                     .err = stderr,
+                     .kernel = bs ? bpfs_phase(bs) : NULL};
   int rc = ir_run_session(m, &ro, &s->diag);
+  bpfs_close(bs);
   print_new_diags(s, mark);
   if (out != stdout && fclose(out) != 0) {
     fprintf(stderr, "stapjit: error writing %s: %s\n", o->output_path, strerror(errno));
@@ -305,12 +379,11 @@ static int run(const CliOptions *o) {
     fprintf(stderr, "Kernel configuration: %s\n", cli_kconfig_source(kc));
   IrModule *m = NULL;
   if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) rc = run_pass3(s, o, &mark, &m);
-  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) {
-    fprintf(stderr, "stapjit: pass %d (%s) is not implemented yet\n", o->last_pass,
-            pass_names[o->last_pass]);
-    rc = -1;
-  }
-  if (rc == 0 && o->last_pass == CLI_PASS_RUN) rc = run_pass5(s, o, &mark, m);
+  Pass4 p4 = {0};
+  if (rc == 0 && o->last_pass >= CLI_PASS_COMPILE) rc = run_pass4(s, o, &mark, m, &p4);
+  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) rc = p4.img.elf ? write_object(o, &p4) : 0;
+  if (rc == 0 && o->last_pass == CLI_PASS_RUN) rc = run_pass5(s, o, &mark, m, &p4);
+  pass4_free(&p4);
   if (m) ir_module_free(m);
 
   fe_session_free(s);

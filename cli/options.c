@@ -42,7 +42,7 @@
 static const char short_opts[] = "+:hVvp:I:e:E:o:R:r:a:m:kgPc:x:D:bs:uqiwWl:d:L:FS:B:T:G:t";
 
 /* stap short options that a later pass implements. */
-static const char later_short[] = "ERmkPcxbsqiWldLFSBTt";
+static const char later_short[] = "ERkPcxbqiWldLFSBt";
 
 enum {
   OPT_BACKEND = 256,
@@ -52,6 +52,8 @@ enum {
   OPT_LATER, /* a stap (or stapjit) long option not implemented yet */
   OPT_NO_GVAR_DISPLAY,
   OPT_DUMP_IR,
+  OPT_DUMP_LLVM,
+  OPT_DUMP_ASM,
 };
 
 static const struct option long_opts[] = {
@@ -107,8 +109,8 @@ static const struct option long_opts[] = {
     {"tmpdir", required_argument, NULL, OPT_LATER},
     /* stapjit's own, for passes 3 and 4 */
     {"dump-ir", optional_argument, NULL, OPT_DUMP_IR},
-    {"dump-llvm", no_argument, NULL, OPT_LATER},
-    {"dump-asm", no_argument, NULL, OPT_LATER},
+    {"dump-llvm", no_argument, NULL, OPT_DUMP_LLVM},
+    {"dump-asm", no_argument, NULL, OPT_DUMP_ASM},
     {NULL, 0, NULL, 0},
 };
 
@@ -270,6 +272,44 @@ static int pattern_mismatch(char opt, const char *arg, const char *pattern) {
 }
 
 /* -p NUM: exactly one of 1..5. */
+/* -m NAME: stap's module names are C identifiers. */
+static int parse_module_name(const char *arg, const char **out) {
+  bool ok = *arg && !isdigit((unsigned char)*arg);
+  for (const char *p = arg; *p && ok; p++) ok = isalnum((unsigned char)*p) || *p == '_';
+  if (!ok) {
+    fprintf(stderr, "%s: invalid module name '%s': use letters, digits and '_'\n", PROG, arg);
+    return -EINVAL;
+  }
+  *out = arg;
+  return 0;
+}
+
+/* -T SECONDS: a positive number, possibly with a fraction. */
+static int parse_seconds(const char *arg, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(arg, &end);
+  if (errno || end == arg || *end || !(v > 0)) {
+    fprintf(stderr, "%s: invalid timeout '%s' for -T: a positive number of seconds\n", PROG, arg);
+    return -EINVAL;
+  }
+  *out = v;
+  return 0;
+}
+
+/* -s NUM: the buffer size in megabytes, 1..4095 as stap allows. */
+static int parse_bufsize(const char *arg, int *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(arg, &end, 10);
+  if (errno || end == arg || *end || v < 1 || v > 4095) {
+    fprintf(stderr, "%s: Invalid buffer size '%s' (should be 1-4095 MB).\n", PROG, arg);
+    return -EINVAL;
+  }
+  *out = (int)v;
+  return 0;
+}
+
 static int parse_pass(const char *arg, int *pass) {
   if (arg[0] >= '1' && arg[0] <= '5' && arg[1] == '\0') {
     *pass = arg[0] - '0';
@@ -381,6 +421,11 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case OPT_DYNINST: return parse_backend("dyninst", "runtime", &o->backend);
   case OPT_NO_GVAR_DISPLAY: o->no_global_var_display = true; return 0;
   case OPT_DUMP_IR: o->dump_ir = optarg ? optarg : ""; return 0;
+  case OPT_DUMP_LLVM: o->dump_llvm = true; return 0;
+  case OPT_DUMP_ASM: o->dump_asm = true; return 0;
+  case 'm': return parse_module_name(optarg, &o->module_name);
+  case 'T': return parse_seconds(optarg, &o->timeout_s);
+  case 's': return parse_bufsize(optarg, &o->bufsize_mb);
   case OPT_LATER: return not_implemented_long(long_opts[longindex].name);
   case ':': report_missing_arg(argv); return -EINVAL;
   case '?': report_bad_option(argv); return -EINVAL;

@@ -55,7 +55,8 @@ const char *ast_type_name(AstType t); /* "long", "string", "stats", "unknown", "
   X(ENTRY)      /* lhs: @entry(expr) */                                        \
   X(PROBEWRITE) /* name/sym: @probewrite(var) */                               \
   X(STATOP)     /* op (@count ...), lhs (a stats value) */                     \
-  X(HIST)       /* op (@hist_log/@hist_linear), lhs, args (lo, hi, step) */    \
+  X(HIST)       /* op (@hist_log/@hist_linear), lhs, args (lo, hi, step), */   \
+                /* rhs: the bucket number of @hist_log(s)[n], or NULL */      \
   X(EMBEDDED)   /* str: %{ C expression %} in tapsets / guru mode */      \
   X(CONST)      /* str: @const("NAME"), a C constant (tapsets / guru mode) */ \
   X(PERF)       /* str: @perf("NAME"), a perf counter's value (perf...counter) */
@@ -220,12 +221,15 @@ struct AstFunc {
   bool embedded;       /* %{ %} body */
   unsigned pragmas;    /* FN_PRAGMA_* from the embedded body's comments */
   bool is_private;
+  int64_t priority;    /* ':N' after the parameters (N > 0); 0 = none written */
   AstFile *file;
   /* elaboration */
   AstSym **locals;     /* parameters first, then locals */
   int nlocals;
   bool used;
   AstFunc *next_overload; /* same name, other arity */
+  AstFunc *fallback;   /* same name and arity, next by priority: where its 'next' goes; NULL
+                          when it has no 'next' or is the last (then 'next' is a runtime error) */
 };
 
 enum {

@@ -134,7 +134,8 @@ int elab_infer_builtin(ElabTyper *T, AstExpr *e, int want) {
       break;
     default:
       for (int k = 0; k < e->nargs; k++)
-        elab_infer_expr(T, e->args[k], e->args[k]->kind == EX_HIST ? TY_STATS : ELAB_WANT_SCALAR);
+        elab_infer_expr(T, e->args[k],
+                        e->args[k]->kind == EX_HIST && !e->args[k]->rhs ? TY_STATS : ELAB_WANT_SCALAR);
       break;
     }
   }

@@ -103,9 +103,26 @@ static void rw_expr(AstExpr *e) {
   }
 }
 
-static void rw_stmt(AstStmt *st) {
+/* An expression whose value is dropped: a statement, a for loop's init or
+ * step.  With pure_writes, 'x += 1', 'x .= s' and 'x++' there only write x,
+ * as stap counts them for its display of unread globals (stap 4.8 displays
+ * 'global c ... c += 41' at exit, but not when the value is used, as in
+ * 'y = c++').  Its optimiser counts them as reads: 'x = 5; x += 1' keeps
+ * 'x = 5' (stap -p2), so the elision walks without pure_writes. */
+static void rw_effect(AstExpr *e, bool pure_writes) {
+  if (pure_writes && e->kind == EX_ASSIGN) {
+    rw_lvalue(e->lhs, false);
+    rw_expr(e->rhs);
+  } else if (pure_writes && (e->kind == EX_PREINC || e->kind == EX_POSTINC)) {
+    rw_lvalue(e->lhs, false);
+  } else {
+    rw_expr(e);
+  }
+}
+
+static void rw_stmt(AstStmt *st, bool pure_writes) {
   if (!st) return;
-  for (int k = 0; k < st->nbody; k++) rw_stmt(st->body[k]);
+  for (int k = 0; k < st->nbody; k++) rw_stmt(st->body[k], pure_writes);
   if (st->kind == ST_DELETE) {
     rw_lvalue(st->expr, false);
   } else if (st->kind == ST_FOREACH) {
@@ -120,13 +137,16 @@ static void rw_stmt(AstStmt *st) {
     if (fe->limit) rw_expr(fe->limit);
   } else if (st->kind == ST_TRY) {
     if (st->catch_var) rw_lvalue(st->catch_var, false);
+  } else if (st->kind == ST_EXPR || st->kind == ST_FOR) {
+    if (st->expr) rw_effect(st->expr, pure_writes);
+    if (st->cond) rw_expr(st->cond);
+    if (st->step) rw_effect(st->step, pure_writes);
   } else {
     if (st->expr) rw_expr(st->expr);
     if (st->cond) rw_expr(st->cond);
-    if (st->step) rw_expr(st->step);
   }
-  rw_stmt(st->then);
-  rw_stmt(st->els);
+  rw_stmt(st->then, pure_writes);
+  rw_stmt(st->els, pure_writes);
 }
 
 static void reset_locals(AstSym **v, int n) {
@@ -178,7 +198,7 @@ static void purity_expr(void *ctx, AstExpr *e) {
   else if (e->kind == EX_EMBEDDED)
     p->impure |= !strstr(e->str, "/* pure */");
   else if (e->kind == EX_CALL && e->func)
-    ptrvec_push(p->E->a, p->callees, e->func);
+    for (AstFunc *f = e->func; f; f = f->fallback) ptrvec_push(p->E->a, p->callees, f);
   else if (e->kind == EX_CALL)
     p->impure |= is_printing(e->name);
 }
@@ -326,7 +346,7 @@ static void elide_body(Elab *E, AstStmt *body, AstSym **locals, int nlocals, Ast
   for (int round = 0; round < 100; round++) {
     reset_locals(locals, nlocals);
     if (cond) rw_expr(cond);
-    rw_stmt(body);
+    rw_stmt(body, false);
     el.changed = false;
     elide_stmt(&el, body);
     if (!el.changed) break;
@@ -356,12 +376,15 @@ static void keep_global(Keep *k, AstSym *g) {
   ptrvec_push(k->E->a, &k->globals, g);
 }
 
+/* fn and the overloads its 'next' may run. */
 static void reach_func(Keep *k, AstFunc *fn) {
-  ElabFuncInfo *fi = elab_finfo(k->E, fn);
-  if (fi->reached) return;
-  fi->reached = true;
-  fn->used = true;
-  ptrvec_push(k->E->a, &k->work, fn);
+  for (; fn; fn = fn->fallback) {
+    ElabFuncInfo *fi = elab_finfo(k->E, fn);
+    if (fi->reached) return;
+    fi->reached = true;
+    fn->used = true;
+    ptrvec_push(k->E->a, &k->work, fn);
+  }
 }
 
 static void keep_expr(void *ctx, AstExpr *e) {
@@ -371,11 +394,17 @@ static void keep_expr(void *ctx, AstExpr *e) {
 }
 
 /* stap lists functions in the order of its internal names,
- * NAME__overload_N with N counting the definitions of NAME. */
+ * NAME__overload_N with N counting the definitions of NAME: the library's
+ * first, then the user's (stap -p2 lists a library 'ov(a)' before a user
+ * script's 'ov(x, y)'). */
 static const char *sort_key(Elab *E, const AstFunc *fn) {
   PtrVec *same = elab_map_get(&E->funcs, fn->name);
+  bool user = fn->file == E->user;
   int n = 0;
-  while (same && n < same->n && same->items[n] != fn) n++;
+  for (int k = 0; same && k < same->n && same->items[k] != fn; k++)
+    n += (((AstFunc *)same->items[k])->file == E->user) == user;
+  if (user)
+    for (int k = 0; same && k < same->n; k++) n += ((AstFunc *)same->items[k])->file != E->user;
   return arena_printf(E->a, "%s__overload_%d", fn->name, n);
 }
 
@@ -490,7 +519,7 @@ static void final_flags(Elab *E) {
     reset_locals(ep->locals, ep->nlocals);
     for (int k = 0; k < ep->nlocals; k++) ep->locals[k]->used = true;
     if (ep->cond) rw_expr(ep->cond);
-    rw_stmt(ep->body);
+    rw_stmt(ep->body, true);
   }
   for (int i = 0; i < P->funcs.n; i++) {
     AstFunc *fn = P->funcs.items[i];
@@ -498,7 +527,7 @@ static void final_flags(Elab *E) {
     reset_locals(fn->locals, fn->nlocals);
     for (int k = 0; k < fn->nlocals; k++) fn->locals[k]->used = true;
     for (int k = 0; k < fn->nparams && k < fn->nlocals; k++) fn->locals[k]->written = true;
-    rw_stmt(fn->body);
+    rw_stmt(fn->body, true);
     for (int j = 0; j < fi->globals_read.n; j++) mark(fi->globals_read.items[j], true, false);
     for (int j = 0; j < fi->globals_written.n; j++) mark(fi->globals_written.items[j], false, true);
   }

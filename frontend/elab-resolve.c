@@ -6,9 +6,10 @@
  * else a local already seen, else a global visible from the code's file
  * (private globals of that file, the user's, the library's), else a new
  * local.  Locals are scalars; arrays must be global.  Calls bind by name and
- * number of arguments.  Also refused here: embedded C outside tapsets without
- * -g, break/continue outside loops, next outside probes, return outside
- * functions.  Types are not looked at (elab-types.c).
+ * number of arguments to the first overload to run; the overloads its 'next'
+ * may reach (AstFunc.fallback) are resolved with it.  Also refused here:
+ * embedded C outside tapsets without -g, break/continue outside loops,
+ * return outside functions.  Types are not looked at (elab-types.c).
  */
 #include "elab.h"
 
@@ -94,11 +95,14 @@ static AstSym *resolve_array(Scope *sc, const char *name, SrcLoc loc) {
 
 /* ---- calls --------------------------------------------------------------------------*/
 
+/* fn and the overloads its 'next' may run. */
 static void queue_func(Elab *E, AstFunc *fn) {
-  ElabFuncInfo *fi = elab_finfo(E, fn);
-  if (fi->resolved) return;
-  fi->resolved = true;
-  ptrvec_push(E->a, &E->func_work, fn);
+  for (; fn; fn = fn->fallback) {
+    ElabFuncInfo *fi = elab_finfo(E, fn);
+    if (fi->resolved) return;
+    fi->resolved = true;
+    ptrvec_push(E->a, &E->func_work, fn);
+  }
 }
 
 static void unresolved_call(Scope *sc, AstExpr *e) {
@@ -145,9 +149,10 @@ static void resolve_call(Scope *sc, AstExpr *e) {
     return;
   }
   e->func = fn;
-  if ((fn->pragmas & FN_PRAGMA_GURU) && !sc->E->s->opt.guru)
-    elab_error(sc->E, e->loc, "function '%s' contains unsafe embedded code; calling it needs stap -g",
-               fn->name);
+  for (AstFunc *f = fn; f; f = f->fallback)
+    if ((f->pragmas & FN_PRAGMA_GURU) && !sc->E->s->opt.guru)
+      elab_error(sc->E, e->loc, "function '%s' contains unsafe embedded code; calling it needs stap -g",
+                 f->name);
   queue_func(sc->E, fn);
 }
 
@@ -269,10 +274,7 @@ static void resolve_stmt(Scope *sc, AstStmt *st) {
     if (!sc->loops)
       elab_error(sc->E, st->loc, "'%s' outside a loop", st->kind == ST_BREAK ? "break" : "continue");
     break;
-  case ST_NEXT:
-    if (!sc->probe)
-      elab_error(sc->E, st->loc, "'next' is allowed only in a probe, not in function '%s'", sc->fn->name);
-    break;
+  case ST_NEXT: break; /* in a function: on to the next overload (AstFunc.fallback) */
   case ST_RETURN:
     if (!sc->fn) elab_error(sc->E, st->loc, "'return' outside a function (use 'next' to leave a probe)");
     if (st->expr) resolve_expr(sc, st->expr);

@@ -118,13 +118,8 @@ static int infer_index(ElabTyper *T, AstExpr *e, int want) {
   return s->arity == e->nargs ? sym_type(T, s, want, e->loc) : TY_UNKNOWN;
 }
 
-static int infer_call(ElabTyper *T, AstExpr *e, int want) {
-  if (elab_is_print_builtin(e->name)) return elab_infer_builtin(T, e, want);
-  AstFunc *fn = e->func;
-  if (!fn) {
-    for (int k = 0; k < e->nargs; k++) elab_infer_expr(T, e->args[k], ELAB_WANT_SCALAR);
-    return TY_UNKNOWN;
-  }
+/* The arguments of a call against one overload's parameters. */
+static void call_args(ElabTyper *T, AstExpr *e, AstFunc *fn) {
   for (int k = 0; k < e->nargs; k++) {
     AstSym *p = k < fn->nlocals ? fn->locals[k] : NULL;
     int pw = p && p->type != TY_UNKNOWN ? (int)p->type : ELAB_WANT_SCALAR;
@@ -138,11 +133,32 @@ static int infer_call(ElabTyper *T, AstExpr *e, int want) {
                 tname(p->type));
     }
   }
-  ElabFuncInfo *fi = elab_finfo(T->E, fn);
-  if (fn->ret == TY_UNKNOWN && !fn->embedded && fi->has_value_return &&
-      (want == TY_LONG || want == TY_STRING)) {
-    fn->ret = (AstType)want;
-    T->changed = true;
+}
+
+/* A call runs fn or, through 'next', any overload of its fallback chain:
+ * the arguments must suit each, and all return one type (as in stap, where
+ * the call's type is shared by every overload). */
+static int infer_call(ElabTyper *T, AstExpr *e, int want) {
+  if (elab_is_print_builtin(e->name)) return elab_infer_builtin(T, e, want);
+  AstFunc *fn = e->func;
+  if (!fn) {
+    for (int k = 0; k < e->nargs; k++) elab_infer_expr(T, e->args[k], ELAB_WANT_SCALAR);
+    return TY_UNKNOWN;
+  }
+  for (AstFunc *f = fn; f; f = f->fallback) call_args(T, e, f);
+  int ret = TY_UNKNOWN;
+  for (AstFunc *f = fn; f && !concrete(ret); f = f->fallback) ret = f->ret;
+  if (!concrete(ret) && elab_finfo(T->E, fn)->has_value_return && (want == TY_LONG || want == TY_STRING))
+    ret = want;
+  for (AstFunc *f = fn; f && concrete(ret); f = f->fallback) {
+    if (f->ret == TY_UNKNOWN && !f->embedded && elab_finfo(T->E, f)->has_value_return) {
+      f->ret = (AstType)ret;
+      T->changed = true;
+    } else if (f != fn && concrete(f->ret) && (int)f->ret != ret) {
+      elab_error(T->E, f->loc, "overloads of '%s' return different types (%s here, %s for the first)", f->name,
+                 tname(f->ret), tname(ret));
+      elab_note(T->E, e->loc, "the call that runs them is here");
+    }
   }
   return fn->ret;
 }
@@ -245,7 +261,8 @@ static int infer_stats(ElabTyper *T, AstExpr *e) {
   else
     elab_infer_expr(T, l, TY_STATS);
   for (int k = 0; k < e->nargs; k++) elab_infer_expr(T, e->args[k], TY_LONG);
-  return e->kind == EX_HIST ? TY_STATS : TY_LONG;
+  if (e->rhs) elab_infer_expr(T, e->rhs, TY_LONG); /* @hist_log(s)[n]: a bucket's count */
+  return e->kind == EX_HIST && !e->rhs ? TY_STATS : TY_LONG;
 }
 
 static int infer_kind(ElabTyper *T, AstExpr *e, int want) {
@@ -343,6 +360,9 @@ static void infer_foreach(ElabTyper *T, AstStmt *st) {
     elab_infer_expr(T, fe->array, TY_STATS);
     if (fe->array->kind != EX_HIST)
       elab_error(T->E, fe->array->loc, "foreach needs an array or a histogram (@hist_log, @hist_linear)");
+    else if (fe->nkeys != 1 || fe->has_slice)
+      elab_error(T->E, fe->array->loc,
+                 "foreach over a histogram takes one key, the bucket number, and no slice");
     for (int k = 0; k < fe->nkeys; k++) elab_infer_expr(T, fe->keys[k], TY_LONG);
     if (fe->value) elab_infer_expr(T, fe->value, TY_LONG);
   }
@@ -414,12 +434,23 @@ static bool has_value_return(const AstStmt *st) {
   return has_value_return(st->then) || has_value_return(st->els);
 }
 
+/* A function returns a value if it or an overload its 'next' reaches does
+ * (stap types 'function f(x) { next } function f(x) { return 1 }' long
+ * throughout). */
 static void seed(Elab *E) {
-  for (int i = 0; i < E->prog->funcs.n; i++) {
-    AstFunc *fn = E->prog->funcs.items[i];
-    ElabFuncInfo *fi = elab_finfo(E, fn);
-    fi->has_value_return = !fn->embedded && has_value_return(fn->body);
-    if (!fn->ret_declared) fn->ret = fi->has_value_return ? TY_UNKNOWN : TY_VOID;
+  PtrVec *funcs = &E->prog->funcs;
+  for (int i = 0; i < funcs->n; i++) {
+    AstFunc *fn = funcs->items[i];
+    elab_finfo(E, fn)->has_value_return = !fn->embedded && has_value_return(fn->body);
+  }
+  for (int i = 0; i < funcs->n; i++) {
+    bool any = false;
+    for (AstFunc *f = funcs->items[i]; f && !any; f = f->fallback) any = elab_finfo(E, f)->has_value_return;
+    for (AstFunc *f = funcs->items[i]; f && any; f = f->fallback) elab_finfo(E, f)->has_value_return |= !f->embedded;
+  }
+  for (int i = 0; i < funcs->n; i++) {
+    AstFunc *fn = funcs->items[i];
+    if (!fn->ret_declared) fn->ret = elab_finfo(E, fn)->has_value_return ? TY_UNKNOWN : TY_VOID;
   }
 }
 

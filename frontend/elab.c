@@ -170,15 +170,10 @@ ElabFuncInfo *elab_finfo(Elab *E, const AstFunc *fn) {
   return fi;
 }
 
-static void add_func(Elab *E, AstFile *f, AstFunc *fn, int order) {
+/* Several definitions of one name and arity are runtime overloads (langref
+ * 3.4): no error here; link_overloads orders them. */
+static void add_func(Elab *E, AstFunc *fn, int order) {
   PtrVec *same = elab_map_get(&E->funcs, fn->name);
-  for (int k = 0; same && k < same->n; k++) {
-    AstFunc *o = same->items[k];
-    if (o->file != f || o->nparams != fn->nparams) continue;
-    elab_error(E, fn->loc, "function '%s' with %d parameter%s is already defined", fn->name, fn->nparams,
-               fn->nparams == 1 ? "" : "s");
-    elab_note(E, o->loc, "the previous definition of '%s' is here", fn->name);
-  }
   /* chain overloads of other arities (the contract's next_overload) */
   for (int k = same ? same->n - 1 : -1; k >= 0; k--) {
     AstFunc *o = same->items[k];
@@ -226,7 +221,7 @@ static void collect(Elab *E) {
     AstFile *f = E->files.items[i];
     if (f->src < E->nsrc) E->by_src[f->src] = f;
     f->used = false;
-    for (int k = 0; k < f->funcs.n; k++) add_func(E, f, f->funcs.items[k], order++);
+    for (int k = 0; k < f->funcs.n; k++) add_func(E, f->funcs.items[k], order++);
     for (int k = 0; k < f->globals.n; k++) add_global(E, f, f->globals.items[k]);
     for (int k = 0; k < f->aliases.n; k++) {
       AstProbe *pr = f->aliases.items[k];
@@ -251,25 +246,74 @@ static int tier(const Elab *E, AstFile *decl_file, bool priv, AstFile *from) {
   return decl_file == E->user ? 2 : 3;
 }
 
+/* Overloads of one name and arity run in this order (langref 3.4): by
+ * priority, the written one or else 0 for the user's functions and 1 for the
+ * library's; then, as before priorities existed, a file's private functions
+ * before the user's before the library's (tiers); then declaration order. */
+static bool overload_before(Elab *E, const AstFunc *a, int ta, const AstFunc *b, int tb) {
+  int64_t pa = a->priority ? a->priority : a->file == E->user ? 0 : 1;
+  int64_t pb = b->priority ? b->priority : b->file == E->user ? 0 : 1;
+  if (pa != pb) return pa < pb;
+  if (ta != tb) return ta < tb;
+  return elab_finfo(E, a)->order < elab_finfo(E, b)->order;
+}
+
 AstFunc *elab_lookup_func(Elab *E, const char *name, int nargs, AstFile *from) {
   PtrVec *v = elab_map_get(&E->funcs, name);
-  AstFunc *best = NULL;
+  AstFunc *best = NULL, *lib = NULL;
   int best_tier = 99;
   for (int k = 0; v && k < v->n; k++) {
     AstFunc *fn = v->items[k];
     if (fn->nparams != nargs) continue;
     int t = tier(E, fn->file, fn->is_private, from);
     if (!t) continue;
-    if (t < best_tier) {
-      best = fn;
-      best_tier = t;
-    } else if (t == best_tier && t == 3 && fn->file != best->file) {
+    if (t == 3 && best_tier == 3 && lib && fn->file != lib->file) {
       elab_error(E, fn->loc, "function '%s' with %d parameter%s is defined in two library files", name, nargs,
                  nargs == 1 ? "" : "s");
-      elab_note(E, best->loc, "the other definition of '%s' is here", name);
+      elab_note(E, lib->loc, "the other definition of '%s' is here", name);
+    }
+    if (t == 3 && !lib) lib = fn;
+    if (!best || overload_before(E, fn, t, best, best_tier)) {
+      best = fn;
+      best_tier = t;
     }
   }
   return best;
+}
+
+static bool stmt_has_next(const AstStmt *st) {
+  if (!st) return false;
+  if (st->kind == ST_NEXT) return true;
+  if (st->kind == ST_EMBEDDED) return st->code && strstr(st->code, "STAP_NEXT");
+  for (int k = 0; k < st->nbody; k++)
+    if (stmt_has_next(st->body[k])) return true;
+  return stmt_has_next(st->then) || stmt_has_next(st->els);
+}
+
+/* Sets each function's fallback: the overload its 'next' runs, the one
+ * after it in overload_before's order as seen from its own file.  A
+ * function without 'next' has none, so the overloads after it are never
+ * reached (stap drops them too).  Reading: the chain is fixed per function,
+ * not per caller; only a private overload declared in a tapset could make
+ * the two differ. */
+static void link_overloads(Elab *E) {
+  for (int i = 0; i < E->finfo.n; i++) {
+    AstFunc *fn = ((ElabFuncInfo *)E->finfo.items[i])->fn;
+    if (!stmt_has_next(fn->body)) continue;
+    PtrVec *same = elab_map_get(&E->funcs, fn->name);
+    int tf = tier(E, fn->file, fn->is_private, fn->file), tbest = 0;
+    AstFunc *best = NULL;
+    for (int k = 0; k < same->n; k++) {
+      AstFunc *o = same->items[k];
+      int t = tier(E, o->file, o->is_private, fn->file);
+      if (o == fn || o->nparams != fn->nparams || !t || !overload_before(E, fn, tf, o, t)) continue;
+      if (!best || overload_before(E, o, t, best, tbest)) {
+        best = o;
+        tbest = t;
+      }
+    }
+    fn->fallback = best;
+  }
 }
 
 AstSym *elab_lookup_global(Elab *E, const char *name, AstFile *from) {
@@ -367,6 +411,7 @@ int fe_elaborate(FeSession *s) {
   s->prog = E->prog;
   s->priv = E;
   collect(E);
+  link_overloads(E);
   gvars_mark(E);
   elab_derive_probes(E);
   elab_resolve(E);

@@ -111,8 +111,10 @@ void elab_warning(Elab *E, SrcLoc loc, const char *fmt, ...) __attribute__((form
 void elab_note(Elab *E, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* " (did you mean: a, b?)" for the names among cands closest to name, or "". */
 const char *elab_suggest(Elab *E, const char *name, const char *const *cands, int n);
-/* Functions visible from file `from` named name with nargs parameters, best
- * first: private ones of `from`, the user file's, then the library's. */
+/* The function a call from file `from` of name with nargs arguments runs
+ * first: among the visible overloads, the lowest priority (langref 3.4),
+ * then private ones of `from`, the user file's, the library's, then
+ * declaration order.  Its AstFunc.fallback chain holds the ones 'next' runs. */
 AstFunc *elab_lookup_func(Elab *E, const char *name, int nargs, AstFile *from);
 AstSym *elab_lookup_global(Elab *E, const char *name, AstFile *from);
 bool elab_is_number(const char *s); /* a -G value that a long accepts */

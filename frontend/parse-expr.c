@@ -423,6 +423,8 @@ static const struct {
                 {"@avg", OP_AVG},     {"@variance", OP_VARIANCE}, {"@hist_log", OP_HIST_LOG},
                 {"@hist_linear", OP_HIST_LINEAR}};
 
+/* at := '@cast' ... | '@var' ... | STATOP '(' args ')'
+ *     | ('@hist_log' | '@hist_linear') '(' args ')' [ '[' expr ']' ] | '@defined' ... */
 static AstExpr *parse_at(Parser *p) {
   const Token *t = parse_next(p);
   const Token *open;
@@ -443,6 +445,12 @@ static AstExpr *parse_at(Parser *p) {
     e->lhs = args[0];
     e->args = args + 1;
     e->nargs = n - 1;
+    if (e->kind == EX_HIST && parse_accept(p, TK_OP, "[")) { /* one bucket's count (man stap STATISTICS) */
+      const Token *at = &p->t[p->i - 1];
+      e->rhs = parse_expr(p);
+      if (!parse_accept(p, TK_OP, "]"))
+        parse_fail(p, parse_peek(p), "']' expected (to close '[' at line %u)", at->loc.line);
+    }
     return e;
   }
   if (tok_is(t, TK_AT, "@defined") || tok_is(t, TK_AT, "@entry")) {

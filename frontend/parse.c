@@ -274,8 +274,11 @@ static unsigned embedded_pragmas(const char *code) {
   return bits;
 }
 
-/* function := 'function' IDENT [':' type] '(' [ param { ',' param } ] ')' ( block | EMBEDDED )
- * param := IDENT [':' type] */
+/* function := 'function' IDENT [':' type] '(' [ param { ',' param } ] ')' [':' NUM]
+ *             ( block | EMBEDDED )
+ * param := IDENT [':' type]
+ * The number is the overload priority (langref 3.4: lower runs first); stap
+ * refuses one that is not positive. */
 static void parse_function(Parser *p, const Token *kw, bool priv) {
   AstFunc *f = ARENA_NEW(p->a, AstFunc);
   f->loc = parse_peek(p)->loc;
@@ -306,6 +309,14 @@ static void parse_function(Parser *p, const Token *kw, bool priv) {
   f->nparams = ps.n;
   f->params = arena_alloc(p->a, sizeof(AstParam) * (size_t)(ps.n ? ps.n : 1));
   for (int k = 0; k < ps.n; k++) f->params[k] = *(AstParam *)ps.items[k];
+  if (parse_accept(p, TK_OP, ":")) {
+    const Token *n = parse_peek(p);
+    if (n->kind != TK_NUM)
+      parse_fail(p, n, "expected a priority (a positive number) after ':', found %s", tok_describe(p->a, n));
+    if (n->num <= 0) parse_fail(p, n, "a function's priority must be greater than 0");
+    parse_next(p);
+    f->priority = n->num;
+  }
   const Token *b = parse_peek(p);
   if (b->kind == TK_EMBEDDED) {
     parse_next(p);

@@ -310,7 +310,8 @@ static void put_statop(StrBuf *b, const AstExpr *e) {
   sb_putc(b, ')');
 }
 
-/* @hist_log(E) or @hist_linear(E, lo, hi, step); parameters are literals. */
+/* @hist_log(E) or @hist_linear(E, lo, hi, step), parameters literals, then
+ * [N] for one bucket's count. */
 static void put_hist(StrBuf *b, const AstExpr *e) {
   sb_puts(b, e->op == OP_HIST_LINEAR ? "@hist_linear(" : "@hist_log(");
   fe_print_expr(b, e->lhs);
@@ -319,6 +320,11 @@ static void put_hist(StrBuf *b, const AstExpr *e) {
     put_literal(b, e->args[i]);
   }
   sb_putc(b, ')');
+  if (e->rhs) {
+    sb_putc(b, '[');
+    fe_print_expr(b, e->rhs);
+    sb_putc(b, ']');
+  }
 }
 
 static void put_unary(StrBuf *b, const AstExpr *e) {
@@ -621,7 +627,8 @@ static void put_decl_type(StrBuf *b, AstType t) {
   }
 }
 
-/* function NAME:TYPE (p1:TYPE, p2) then the body on the next line. */
+/* function NAME:TYPE (p1:TYPE, p2):PRIORITY then the body on the next line
+ * (stap -p1 leaves the priority out; we keep it, as we keep types). */
 static void put_func(StrBuf *b, const AstFunc *fn) {
   if (fn->is_private) sb_puts(b, "private ");
   sb_puts(b, "function ");
@@ -633,7 +640,9 @@ static void put_func(StrBuf *b, const AstFunc *fn) {
     put_s(b, fn->params[i].name);
     put_decl_type(b, fn->params[i].type);
   }
-  sb_puts(b, ")\n");
+  sb_putc(b, ')');
+  if (fn->priority) sb_printf(b, ":%" PRId64, fn->priority);
+  sb_putc(b, '\n');
   if (fn->body) fe_print_stmt(b, fn->body, 0);
   else sb_puts(b, "{\n}");
   sb_putc(b, '\n');

@@ -326,6 +326,7 @@ static XStatus exec_local(IrInterp *in, Frame *fr, const IrInst *i) {
   case IR_STAT_ADD:
   case IR_STAT_GET:
   case IR_HIST_STR:
+  case IR_HIST_BUCKET:
   case IR_ITER_BEGIN:
   case IR_ITER_NEXT:
   case IR_ITER_KEY:

@@ -41,19 +41,34 @@ static int variance_shift(const IrModule *m, const IrGlobal *g) {
 
 static SrcLoc global_loc(const IrGlobal *g) { return g->sym ? g->sym->loc : (SrcLoc){0, 0, 0}; }
 
+int ir_global_nobj(const IrGlobal *g) { return g->is_stat && g->nhists > 1 ? g->nhists : 1; }
+
+int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDesc *out, RtErr *err) {
+  memset(out, 0, sizeof *out);
+  if (!g->is_stat) return 0;
+  const IrHist *h = g->nhists ? &g->hists[obj] : NULL;
+  int shift = variance_shift(m, g);
+  return h ? rt_stat_desc_init(out, h->linear ? RT_HIST_LINEAR : RT_HIST_LOG, h->lo, h->hi, h->step, shift, err)
+           : rt_stat_desc_init(out, RT_HIST_NONE, 0, 0, 0, shift, err);
+}
+
+RtMapDesc ir_global_map_desc(const IrGlobal *g, const RtStatDesc *stat) {
+  RtMapDesc d = {.sz = sizeof d, .name = g->sym ? g->sym->name : g->name, .nkeys = g->nkeys};
+  for (int k = 0; k < g->nkeys; k++) d.key_type[k] = rt_type(g->keys[k]);
+  d.val_type = g->is_stat ? RT_STAT : rt_type(g->value);
+  d.max_entries = g->maxsize;
+  d.wrap = g->wrap;
+  if (stat) d.stat = *stat;
+  return d;
+}
+
 static int init_descs(IrInterp *in, GlobalRt *gr, DiagList *diag) {
   const IrGlobal *g = gr->g;
-  gr->nobj = g->is_stat && g->nhists > 1 ? g->nhists : 1;
+  gr->nobj = ir_global_nobj(g);
   gr->descs = arena_alloc(in->arena, sizeof(RtStatDesc) * (size_t)gr->nobj);
-  if (!g->is_stat) return 0;
-  int shift = variance_shift(in->m, g);
   for (int k = 0; k < gr->nobj; k++) {
-    const IrHist *h = g->nhists ? &g->hists[k] : NULL;
     RtErr err = {0};
-    int rc = h ? rt_stat_desc_init(&gr->descs[k], h->linear ? RT_HIST_LINEAR : RT_HIST_LOG, h->lo, h->hi,
-                                   h->step, shift, &err)
-               : rt_stat_desc_init(&gr->descs[k], RT_HIST_NONE, 0, 0, 0, shift, &err);
-    if (rc) {
+    if (ir_global_stat_desc(in->m, g, k, &gr->descs[k], &err) != 0) {
       diag_error(diag, global_loc(g), "statistic '%s': %s", g->name, err.msg);
       return -EINVAL;
     }
@@ -76,20 +91,21 @@ static int init_global(IrInterp *in, GlobalRt *gr, const IrGlobal *g, DiagList *
   if (g->kind == IR_GLOBAL_STAT) {
     gr->stats = calloc((size_t)gr->nobj, sizeof(RtStat *));
     if (!gr->stats) return -ENOMEM;
+    int ncpus = in->opt.stat_ncpus > 0 ? in->opt.stat_ncpus : 1;
     for (int k = 0; k < gr->nobj; k++)
-      if (!(gr->stats[k] = rt_stat_new(&gr->descs[k], 1))) return -ENOMEM;
+      if (!(gr->stats[k] = rt_stat_new(&gr->descs[k], ncpus))) return -ENOMEM;
     return 0;
   }
-  RtMapDesc d = {.sz = sizeof d, .name = g->sym ? g->sym->name : g->name, .nkeys = g->nkeys};
-  for (int k = 0; k < g->nkeys; k++) d.key_type[k] = rt_type(g->keys[k]);
-  d.val_type = g->is_stat ? RT_STAT : rt_type(g->value);
-  d.max_entries = g->maxsize;
-  d.wrap = g->wrap;
   gr->maps = calloc((size_t)gr->nobj, sizeof(RtMap *));
   if (!gr->maps) return -ENOMEM;
   for (int k = 0; k < gr->nobj; k++) {
-    d.stat = gr->descs[k];
-    if (!(gr->maps[k] = rt_map_hash_new(&d))) return -errno;
+    RtMapDesc d = ir_global_map_desc(g, &gr->descs[k]);
+    gr->maps[k] = in->opt.new_map ? in->opt.new_map(in->opt.map_ctx, g, k, &d) : rt_map_hash_new(&d);
+    if (!gr->maps[k]) {
+      if (in->opt.new_map)
+        diag_error(diag, global_loc(g), "array '%s': cannot open its kernel map: %s", g->name, strerror(errno));
+      return -errno;
+    }
   }
   gr->key = calloc(1, rt_map_get_layout(gr->maps[0])->key_size);
   return gr->key ? 0 : -ENOMEM;
@@ -215,6 +231,18 @@ static XStatus hist_str(IrInterp *in, GlobalRt *gr, Frame *fr, const IrInst *i) 
   if (rc) return rt_fail(in, i, rc, &err);
   V(i).s = rt_buf_cstr(b);
   return X_OK;
+}
+
+/* @hist_log(v)[n]: bucket n's count, "empty aggregate" with no values (as
+ * stap's generated C checks), else rt_stat_bucket's range check. */
+static XStatus hist_bucket(IrInterp *in, GlobalRt *gr, Frame *fr, const IrInst *i) {
+  int obj = gr->nobj > 1 ? (int)i->imm : 0;
+  const RtStatCell *c = stat_cell(gr, fr, i, obj);
+  if (!c) return interp_fail(in, i, "aggregate element not found");
+  if (c->count == 0) return interp_fail(in, i, "empty aggregate");
+  RtErr err = {0};
+  int rc = rt_stat_bucket(c, &gr->descs[obj], A(i->nargs - 1).i, &V(i).i, &err);
+  return rc ? rt_fail(in, i, rc, &err) : X_OK;
 }
 
 /* ---- iterators ------------------------------------------------------------------------------- */
@@ -409,6 +437,7 @@ XStatus interp_global_op(IrInterp *in, Frame *fr, const IrInst *i) {
   case IR_STAT_ADD: return stat_add(in, gr, fr, i);
   case IR_STAT_GET: return stat_get(in, gr, fr, i);
   case IR_HIST_STR: return hist_str(in, gr, fr, i);
+  case IR_HIST_BUCKET: return hist_bucket(in, gr, fr, i);
   case IR_ITER_BEGIN: return iter_begin(in, gr, fr, i);
   case IR_ITER_NEXT: {
     Iter *it = A(0).it;

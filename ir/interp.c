@@ -203,7 +203,8 @@ IrInterp *ir_interp_new(const IrModule *m, const IrInterpOptions *opt, DiagList 
   if (!in) return NULL;
   in->m = m;
   in->opt = (IrInterpOptions){sizeof(IrInterpOptions), OPT(opt, maxaction, -1), OPT(opt, maxnesting, -1),
-                              OPT(opt, out, NULL), OPT(opt, warn, NULL)};
+                              OPT(opt, out, NULL), OPT(opt, warn, NULL),
+                              OPT(opt, new_map, NULL), OPT(opt, map_ctx, NULL), OPT(opt, stat_ncpus, 0)};
   if (in->opt.maxaction < 0) in->opt.maxaction = 10000;
   in->maxlen = (size_t)rt_limits()->maxstringlen;
   in->arena = arena_new();
@@ -282,4 +283,13 @@ int ir_interp_set_global(IrInterp *in, const char *assignment) {
   const char *eq = strchr(assignment, '=');
   if (!eq) return -EINVAL;
   return interp_set_global(in, assignment, (size_t)(eq - assignment), eq + 1);
+}
+
+int64_t *ir_interp_global_long(IrInterp *in, const IrGlobal *g) { return &in->globals[g->id].i; }
+
+char *ir_interp_global_str(IrInterp *in, const IrGlobal *g) { return in->globals[g->id].s; }
+
+RtStat *ir_interp_global_stat(IrInterp *in, const IrGlobal *g, int obj) {
+  GlobalRt *gr = &in->globals[g->id];
+  return gr->stats && obj < gr->nobj ? gr->stats[obj] : NULL;
 }

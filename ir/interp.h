@@ -28,6 +28,12 @@ typedef struct IrInterpOptions {
   int64_t maxnesting; /* nested function calls; < 0: stap's default from the call graph */
   RtBuf *out;         /* the script's output (print, printf, log); not owned */
   FILE *warn;         /* warnings (warn()); NULL drops them */
+  /* Where arrays live.  NULL: host hash tables.  A backend whose kernel
+   * probes share the arrays passes a factory returning an RtMap over its
+   * storage (a BPF map); the interpreter owns and frees what it returns. */
+  RtMap *(*new_map)(void *map_ctx, const IrGlobal *g, int obj, const RtMapDesc *d);
+  void *map_ctx;
+  int stat_ncpus; /* CPU cells of a scalar statistic (host pushes go to cell 0); 0: 1 */
 } IrInterpOptions;
 
 typedef enum IrRunStatus {
@@ -65,6 +71,22 @@ int64_t ir_interp_maxnesting(const IrInterp *in);
  * value descending, "st @count=3 @min=1 @max=3 @sum=6 @avg=2".  Returns 0,
  * or -ENOMEM. */
 int ir_interp_display_globals(IrInterp *in, RtBuf *out);
+
+/* The runtime shape of a global, shared with the backends that store
+ * globals themselves.  A statistic collects one object per histogram shape
+ * (ir_global_nobj); object obj's description (histogram, @variance shift)
+ * comes from ir_global_stat_desc (-EINVAL and err for a bad histogram; all
+ * zero for a non-statistic); an array's from ir_global_map_desc. */
+int ir_global_nobj(const IrGlobal *g);
+int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDesc *out, RtErr *err);
+RtMapDesc ir_global_map_desc(const IrGlobal *g, const RtStatDesc *stat);
+
+/* The storage of scalar global g (by IrGlobal.id) for a backend that keeps
+ * a copy of it between host probe hits: a long's cell, a string's
+ * MAXSTRINGLEN buffer (NULL for a long), a statistic's object obj. */
+int64_t *ir_interp_global_long(IrInterp *in, const IrGlobal *g);
+char *ir_interp_global_str(IrInterp *in, const IrGlobal *g);
+RtStat *ir_interp_global_stat(IrInterp *in, const IrGlobal *g, int obj);
 
 /* -G NAME=VALUE: sets the scalar global the user script declares as NAME
  * (one the front end marked from_cmdline) before any probe runs; a number

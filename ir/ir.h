@@ -292,6 +292,7 @@ bool ir_pass_fold(IrFunc *f);      /* constant folding and propagation */
 bool ir_pass_copyprop(IrFunc *f);
 bool ir_pass_dce(IrFunc *f);
 bool ir_pass_simplifycfg(IrFunc *f);
+bool ir_pass_itervalue(IrFunc *f); /* a foreach body's a[k] -> iter.value (no write to a in between) */
 bool ir_pass_inline(IrModule *m);  /* inlining of small script functions */
 bool ir_pass_strbounds(IrFunc *f); /* string-length bounds (annotates; for backends) */
 

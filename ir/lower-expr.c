@@ -5,8 +5,10 @@
  * wanted.  Conditions branch directly (lower_branch short-circuits without
  * materialising a bool); '&&', '||' and '?:' used as values join their arms
  * with a phi.  Assignments evaluate an element's keys, then the right side,
- * then read and write (stap's order); locals set inside a try body are
- * pinned to their slots for the catch handler.  Context reads ($vars,
+ * then read and write (stap's order); the store carries the location of the
+ * variable, which stap names when an array is full ("near identifier 'a'");
+ * locals set inside a try body are pinned to their slots for the catch
+ * handler.  Context reads ($vars,
  * @cast, @var, $$vars, @entry, @perf, autocasts ...) become CTX for a
  * backend to resolve.  Calls of script functions are CALL, of embedded-C
  * functions marked as stapjit builtins BUILTIN; the print family is in
@@ -34,7 +36,7 @@ static IrInst *placeholder(Lower *L, const AstExpr *e) {
 
 static int slot_of(Lower *L, const AstSym *s) {
   SUP_ASSERT(s->index >= 0 && s->index < L->nlocals && L->locals[s->index] == s);
-  return s->index;
+  return L->slot_base + s->index;
 }
 
 /* Keys and a trailing value (or none): the operands of MAP_SET, STAT_ADD ... */
@@ -299,7 +301,7 @@ static IrInst *lower_incdec(Lower *L, const AstExpr *e) {
   IrInst *old = lower_lval_get(L, &lv, e->loc);
   IrInst *nw =
       emit2(L, e->op == OP_INC ? IR_ADD : IR_SUB, IR_I64, old, lower_const_i64(L, 1, e->loc), e->loc);
-  lower_lval_set(L, &lv, nw, e->loc);
+  lower_lval_set(L, &lv, nw, e->lhs->loc);
   return e->kind == EX_PREINC ? nw : old;
 }
 
@@ -309,7 +311,7 @@ static IrInst *lower_agg(Lower *L, const AstExpr *e) {
   int n;
   if (!lower_stat_operand(L, e->lhs, &g, &keys, &n)) return NULL;
   IrInst *v = lower_expr(L, e->rhs);
-  if (v) lower_emit(L, IR_STAT_ADD, IR_VOID, with_value(L, keys, n, v), n + 1, e->loc)->g = g;
+  if (v) lower_emit(L, IR_STAT_ADD, IR_VOID, with_value(L, keys, n, v), n + 1, e->lhs->loc)->g = g;
   return NULL;
 }
 
@@ -327,7 +329,7 @@ static IrInst *lower_assign(Lower *L, const AstExpr *e) {
       v = emit2(L, arith_op(e->op), IR_I64, old, v, e->loc); /* /= and %= fail at the operator */
     }
   }
-  lower_lval_set(L, &lv, v, e->loc);
+  lower_lval_set(L, &lv, v, e->lhs->loc);
   return v;
 }
 
@@ -364,19 +366,23 @@ static IrInst *lower_call(Lower *L, const AstExpr *e) {
     c->callee = callee;
     return callee->ret == IR_VOID ? NULL : c;
   }
+  return lower_builtin_call(L, fn, args, e->nargs, e->loc);
+}
+
+IrInst *lower_builtin_call(Lower *L, const AstFunc *fn, IrInst **args, int nargs, SrcLoc loc) {
   const char *name = lower_builtin_name(L, fn);
+  IrType t = lower_type(fn->ret);
   if (!name) {
-    diag_error(L->diag, e->loc,
+    diag_error(L->diag, loc,
                "function '%s' is written in embedded C, which stapjit cannot run (no C compiler); it needs a "
                "stapjit builtin",
                fn->name);
-    return placeholder(L, e);
+    return t == IR_VOID ? NULL : lower_default(L, t, loc);
   }
   IrBuiltin *b = ARENA_NEW(L->a, IrBuiltin);
   b->name = name;
   b->id = -1; /* the runtime's table resolves it */
-  IrType t = lower_type(fn->ret);
-  IrInst *c = lower_emit(L, IR_BUILTIN, t, args, e->nargs, e->loc);
+  IrInst *c = lower_emit(L, IR_BUILTIN, t, args, nargs, loc);
   c->aux = b;
   return t == IR_VOID ? NULL : c;
 }
@@ -513,7 +519,7 @@ static IrInst *lower_kind(Lower *L, const AstExpr *e) {
   case EX_EMBEDDED: return lower_host_only(L, e, "embedded C");
   case EX_CONST: return lower_host_only(L, e, "@const");
   case EX_STATOP: return lower_stat_get(L, e);
-  case EX_HIST: return lower_hist_str(L, e);
+  case EX_HIST: return e->rhs ? lower_hist_bucket(L, e) : lower_hist_str(L, e);
   default: SUP_UNREACHABLE();
   }
 }

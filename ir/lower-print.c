@@ -9,10 +9,12 @@
  * the format itself, with '%' doubled.  A histogram argument is HIST_STR, a
  * string printed with "%s".  Histogram parameters must be literal numbers;
  * each distinct @hist_log / @hist_linear(lo, hi, step) of a statistic is one
- * IrHist in its global, and HIST_STR names it by index.  Formatting itself
- * is the runtime's job.
+ * IrHist in its global, and HIST_STR names it by index; HIST_BUCKET reads
+ * one bucket of it (@hist_log(s)[n]), with the runtime's bucket numbering.
+ * Formatting itself is the runtime's job.
  */
 #include "lower.h"
+#include "runtime.h"
 
 #include <string.h>
 
@@ -68,7 +70,7 @@ static void put_arg(Lower *L, StrBuf *f, PrintArgs *out, const AstExpr *a) {
       put_literal(f, a->str, a->str_len);
     return;
   }
-  IrInst *v = a->kind == EX_HIST ? lower_hist_str(L, a) : lower_expr(L, a);
+  IrInst *v = lower_expr(L, a); /* a histogram is its text, HIST_STR */
   if (!v) return; /* a void argument: elaboration reported it */
   sb_puts(f, v->type == IR_STR ? "%s" : "%d");
   out->v[out->n++] = v;
@@ -164,15 +166,40 @@ static int lower_hist_index(Lower *L, IrGlobal *g, const AstExpr *hist) {
   return g->nhists++;
 }
 
+bool lower_hist_operand(Lower *L, const AstExpr *e, LowerHist *h) {
+  if (!lower_stat_operand(L, e->lhs, &h->g, &h->keys, &h->nkeys)) return false;
+  h->idx = lower_hist_index(L, h->g, e);
+  if (h->idx < 0) return false;
+  const IrHist *ih = &h->g->hists[h->idx];
+  RtStatDesc d;
+  RtErr err = {0};
+  if (rt_stat_desc_init(&d, ih->linear ? RT_HIST_LINEAR : RT_HIST_LOG, ih->lo, ih->hi, ih->step, 0, &err)) {
+    diag_error(L->diag, e->loc, "%s", err.msg);
+    return false;
+  }
+  h->nbuckets = d.nbuckets;
+  return true;
+}
+
 IrInst *lower_hist_str(Lower *L, const AstExpr *e) {
-  IrGlobal *g;
-  IrInst **keys;
-  int n;
-  if (!lower_stat_operand(L, e->lhs, &g, &keys, &n)) return lower_const_str(L, "", 0, e->loc);
-  int idx = lower_hist_index(L, g, e);
-  if (idx < 0) return lower_const_str(L, "", 0, e->loc);
-  IrInst *i = lower_emit(L, IR_HIST_STR, IR_STR, keys, n, e->loc);
-  i->g = g;
-  i->imm = idx;
+  LowerHist h;
+  if (!lower_hist_operand(L, e, &h)) return lower_const_str(L, "", 0, e->loc);
+  IrInst *i = lower_emit(L, IR_HIST_STR, IR_STR, h.keys, h.nkeys, e->loc);
+  i->g = h.g;
+  i->imm = h.idx;
+  return i;
+}
+
+IrInst *lower_hist_bucket(Lower *L, const AstExpr *e) {
+  LowerHist h;
+  bool ok = lower_hist_operand(L, e, &h);
+  IrInst *n = lower_expr(L, e->rhs);
+  if (!ok) return lower_const_i64(L, 0, e->loc);
+  IrInst **args = arena_alloc(L->a, sizeof(IrInst *) * (size_t)(h.nkeys + 1));
+  for (int k = 0; k < h.nkeys; k++) args[k] = h.keys[k];
+  args[h.nkeys] = n;
+  IrInst *i = lower_emit(L, IR_HIST_BUCKET, IR_I64, args, h.nkeys + 1, e->loc);
+  i->g = h.g;
+  i->imm = h.idx;
   return i;
 }

@@ -2,7 +2,8 @@
  *
  * Each statement but a block or ';' first counts one action (ACTIONS; the
  * statements of one block share a single ACTIONS holding their sum, except
- * that a try region's start and end begin a new one).  Loops
+ * that a try region's start and end begin a new one), and each loop
+ * iteration one more (loop_body).  Loops
  * push a LowerLoop so break and continue know where to go; foreach and try
  * push a LowerScope so that every way out (break, continue, return, next)
  * first closes the iterators and try regions it leaves (ITER_END, TRY_POP);
@@ -29,10 +30,30 @@ static void loop_pop(Lower *L) {
   L->nloops--;
 }
 
-/* The body of a loop: break goes to brk, continue to cont. */
-static void loop_body(Lower *L, const AstStmt *body, IrBlock *brk, IrBlock *cont) {
+/* The last statement of st that counts an action, or NULL if none does. */
+static const AstStmt *last_counted(const AstStmt *st) {
+  if (!st || st->kind == ST_NULL) return NULL;
+  if (st->kind != ST_BLOCK) return st;
+  for (int k = st->nbody - 1; k >= 0; k--) {
+    const AstStmt *r = last_counted(st->body[k]);
+    if (r) return r;
+  }
+  return NULL;
+}
+
+/* The body of loop st (its code starts in the current block): break goes to
+ * brk, continue to cont.  Each iteration costs one action besides the
+ * body's statements, as in stap's generated C (stap -p3: "actionremaining
+ * -= N + 1" after a body of N statements, naming its last statement, or the
+ * loop's keyword when the body is empty), so even an empty loop runs out of
+ * MAXACTION.  The count opens the body's block, so that statements there
+ * add to it. */
+static void loop_body(Lower *L, const AstStmt *st, IrBlock *brk, IrBlock *cont) {
+  const AstStmt *last = last_counted(st->then);
+  L->acts = NULL;
+  lower_actions(L, last ? last->loc : st->loc);
   loop_push(L, brk, cont);
-  lower_stmt(L, body);
+  lower_stmt(L, st->then);
   loop_pop(L);
 }
 
@@ -58,7 +79,7 @@ static void lower_while(Lower *L, const AstStmt *st) {
   lower_set_block(L, head);
   lower_branch(L, st->cond, body, exit);
   lower_set_block(L, body);
-  loop_body(L, st->then, exit, head);
+  loop_body(L, st, exit, head);
   lower_br(L, head, st->loc);
   lower_set_block(L, exit);
 }
@@ -74,7 +95,7 @@ static void lower_for(Lower *L, const AstStmt *st) {
   else
     lower_br(L, body, st->loc);
   lower_set_block(L, body);
-  loop_body(L, st->then, exit, step);
+  loop_body(L, st, exit, step);
   lower_br(L, step, st->loc);
   lower_set_block(L, step);
   if (st->step) lower_expr(L, st->step);
@@ -124,7 +145,7 @@ static void iterate(Lower *L, const AstStmt *st, IrInst *it) {
   lower_set_block(L, body);
   for (int k = 0; k < fe->nkeys; k++) bind(L, fe->keys[k], IR_ITER_KEY, it->g->keys[k], it, k);
   if (fe->value) bind(L, fe->value, IR_ITER_VALUE, it->g->value, it, 0);
-  loop_body(L, st->then, exit, head);
+  loop_body(L, st, exit, head);
   lower_br(L, head, st->loc);
   lower_scope_pop(L);
   lower_set_block(L, exit);
@@ -166,15 +187,58 @@ static void lower_foreach_map(Lower *L, const AstStmt *st) {
   iterate(L, st, it);
 }
 
-/* foreach over @hist_log/@hist_linear (its buckets) needs an iterator over
- * one statistic's histogram, which the IR has no form for yet. */
+/* foreach ([b] in @hist_log(s) limit n) and foreach (v = b in ...): the
+ * buckets 0 .. N-1 in order (man stap STATISTICS: the two out-of-range
+ * buckets of a linear histogram included).  As in stap's generated C (stap
+ * -p3), b itself counts, a sort mark changes nothing, and v is the bucket's
+ * count; the statistic's keys and the limit are evaluated once, first. */
 static void lower_foreach_hist(Lower *L, const AstStmt *st) {
-  const AstExpr *h = st->fe->array;
-  if (h->kind != EX_HIST)
-    diag_error(L->diag, h->loc, "foreach needs an array or a histogram (@hist_log, @hist_linear)");
-  else
-    diag_error(L->diag, h->loc, "stapjit cannot iterate over the buckets of %s yet; print it instead",
-               ast_op_spelling(h->op));
+  const AstForeach *fe = st->fe;
+  LowerHist h;
+  if (fe->array->kind != EX_HIST || fe->array->rhs || fe->nkeys != 1) return; /* elaboration reported it */
+  if (!lower_hist_operand(L, fe->array, &h)) return;
+  int count = -1;
+  IrInst *limit = fe->limit ? lower_expr(L, fe->limit) : NULL;
+  if (limit) {
+    count = ir_slot_new(L->f, IR_I64, "limit");
+    lower_local_set(L, count, lower_const_i64(L, 0, st->loc), st->loc);
+  }
+  LowerLval b = lower_lval(L, fe->keys[0]);
+  if (b.kind == LV_NONE) return;
+  lower_lval_set(L, &b, lower_const_i64(L, 0, st->loc), fe->keys[0]->loc);
+  IrBlock *head = lower_block(L), *body = lower_block(L), *step = lower_block(L), *exit = lower_block(L);
+  lower_br(L, head, st->loc);
+  lower_set_block(L, head);
+  IrInst *cmp[2] = {lower_lval_get(L, &b, st->loc), lower_const_i64(L, h.nbuckets, st->loc)};
+  lower_cbr(L, lower_emit(L, IR_LT, IR_BOOL, cmp, 2, st->loc), body, exit, st->loc);
+  lower_set_block(L, body);
+  if (limit) {
+    IrBlock *go = lower_block(L);
+    IrInst *c = lower_emit(L, IR_LOCAL_GET, IR_I64, NULL, 0, fe->limit->loc);
+    c->imm = count;
+    IrInst *lt[2] = {c, limit};
+    lower_cbr(L, lower_emit(L, IR_LT, IR_BOOL, lt, 2, fe->limit->loc), go, exit, fe->limit->loc);
+    lower_set_block(L, go);
+    IrInst *inc[2] = {c, lower_const_i64(L, 1, fe->limit->loc)};
+    lower_local_set(L, count, lower_emit(L, IR_ADD, IR_I64, inc, 2, fe->limit->loc), fe->limit->loc);
+  }
+  if (fe->value) {
+    IrInst **args = arena_alloc(L->a, sizeof(IrInst *) * (size_t)(h.nkeys + 1));
+    for (int k = 0; k < h.nkeys; k++) args[k] = h.keys[k];
+    args[h.nkeys] = lower_lval_get(L, &b, fe->keys[0]->loc);
+    IrInst *v = lower_emit(L, IR_HIST_BUCKET, IR_I64, args, h.nkeys + 1, fe->value->loc);
+    v->g = h.g;
+    v->imm = h.idx;
+    LowerLval lv = lower_lval(L, fe->value);
+    lower_lval_set(L, &lv, v, fe->value->loc);
+  }
+  loop_body(L, st, exit, step);
+  lower_br(L, step, st->loc);
+  lower_set_block(L, step);
+  IrInst *inc[2] = {lower_lval_get(L, &b, st->loc), lower_const_i64(L, 1, st->loc)};
+  lower_lval_set(L, &b, lower_emit(L, IR_ADD, IR_I64, inc, 2, st->loc), fe->keys[0]->loc);
+  lower_br(L, head, st->loc);
+  lower_set_block(L, exit);
 }
 
 static void lower_foreach(Lower *L, const AstStmt *st) {
@@ -205,10 +269,22 @@ static void lower_return(Lower *L, const AstStmt *st) {
   lower_term(L, IR_RET, v, st->loc);
 }
 
+/* next: in a probe, leave it; in a function, run the next overload
+ * (lower.c lays them out in one IrFunc), and after the last one fail as
+ * stap does ("all functions exhausted", which stap reports at the call; the
+ * callee only knows this statement). */
 static void lower_next(Lower *L, const AstStmt *st) {
-  if (L->in_func) return; /* elaboration reported it */
   lower_unwind(L, 0, st->loc);
-  lower_term(L, IR_NEXT, NULL, st->loc);
+  if (!L->in_func) {
+    lower_term(L, IR_NEXT, NULL, st->loc);
+  } else if (L->next_overload) {
+    lower_br(L, L->next_overload, st->loc);
+  } else {
+    static const char msg[] = "all functions exhausted";
+    IrInst *m = lower_const_str(L, msg, sizeof msg - 1, st->loc);
+    lower_emit(L, IR_ERROR, IR_VOID, &m, 1, st->loc);
+    lower_term(L, IR_UNREACHABLE, NULL, st->loc);
+  }
 }
 
 /* ---- delete --------------------------------------------------------------------------*/

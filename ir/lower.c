@@ -207,9 +207,10 @@ static void reach_stmt(Lower *L, const AstStmt *st);
 
 static void reach_expr(Lower *L, const AstExpr *e) {
   if (!e) return;
-  if (e->kind == EX_CALL && e->func && !lower_map_get(&L->host, e->func)) {
-    lower_map_put(L->a, &L->host, e->func, (void *)e->func);
-    if (!e->func->embedded) reach_stmt(L, e->func->body);
+  for (const AstFunc *f = e->kind == EX_CALL ? e->func : NULL; f; f = f->fallback) {
+    if (lower_map_get(&L->host, f)) break;
+    lower_map_put(L->a, &L->host, f, (void *)f);
+    if (!f->embedded) reach_stmt(L, f->body);
   }
   reach_expr(L, e->cond);
   reach_expr(L, e->lhs);
@@ -245,25 +246,36 @@ static IrProbeKind probe_kind(const ElabProbe *ep) {
   return IR_PROBE_OTHER;
 }
 
-static void begin_body(Lower *L, IrFunc *f, AstSym **locals, int nlocals) {
+static void begin_body(Lower *L, IrFunc *f) {
   L->f = f;
   L->b = NULL;
   L->acts = NULL;
+  L->locals = NULL;
+  L->nlocals = L->slot_base = 0;
+  L->next_overload = NULL;
+  L->nscopes = L->nloops = L->try_depth = 0;
+  lower_set_block(L, lower_block(L));
+}
+
+/* New slots for the locals of the code about to be lowered (a probe, or one
+ * overload of a function). */
+static void use_locals(Lower *L, AstSym **locals, int nlocals) {
   L->locals = locals;
   L->nlocals = nlocals;
-  L->nscopes = L->nloops = L->try_depth = 0;
+  L->slot_base = L->f->nslots;
   for (int k = 0; k < nlocals; k++) {
     IrType t = lower_type(locals[k]->type);
     SUP_ASSERT(locals[k]->index == k);
-    ir_slot_new(f, t == IR_VOID ? IR_I64 : t, locals[k]->name);
+    ir_slot_new(L->f, t == IR_VOID ? IR_I64 : t, locals[k]->name);
   }
-  lower_set_block(L, lower_block(L));
 }
 
 /* stap's locals start at 0 or "": the ssa pass turns these into constants. */
 static void init_locals(Lower *L, int from) {
-  for (int k = from; k < L->nlocals; k++)
-    lower_local_set(L, k, lower_default(L, L->f->slots[k], L->locals[k]->loc), L->locals[k]->loc);
+  for (int k = from; k < L->nlocals; k++) {
+    int slot = L->slot_base + k;
+    lower_local_set(L, slot, lower_default(L, L->f->slots[slot], L->locals[k]->loc), L->locals[k]->loc);
+  }
 }
 
 /* Depth-first from b, appending to post in postorder.  Successors go in
@@ -311,18 +323,50 @@ static void finish_body(Lower *L) {
   L->f = NULL;
 }
 
-static void lower_function(Lower *L, const AstFunc *fn, IrFunc *f) {
-  L->in_func = true;
-  L->on_host = lower_map_get(&L->host, fn) != NULL;
-  begin_body(L, f, fn->locals, fn->nlocals);
-  for (int k = 0; k < fn->nparams; k++) {
-    IrInst *p = lower_emit(L, IR_PARAM, f->params[k], NULL, 0, fn->locals[k]->loc);
-    p->imm = k;
-    lower_local_set(L, k, p, fn->locals[k]->loc);
+/* Parameter k's value, read at its first use: the first overload's code
+ * starts in the entry block, so later overloads' copies are dominated. */
+static IrInst *param(Lower *L, IrInst **params, int k, SrcLoc loc) {
+  if (!params[k]) {
+    params[k] = lower_emit(L, IR_PARAM, L->f->params[k], NULL, 0, loc);
+    params[k]->imm = k;
   }
+  return params[k];
+}
+
+/* One overload's code: its parameters copied into its slots, then its body;
+ * falling off the end returns 0 or "". */
+static void lower_overload(Lower *L, const AstFunc *fn, IrInst **params) {
+  IrFunc *f = L->f;
+  if (fn->embedded) { /* a library builtin that a script overload's 'next' reaches */
+    for (int k = 0; k < fn->nparams; k++) param(L, params, k, fn->loc);
+    IrInst *v = lower_builtin_call(L, fn, params, fn->nparams, fn->loc);
+    lower_term(L, IR_RET, f->ret == IR_VOID ? NULL : v ? v : lower_default(L, f->ret, fn->loc), fn->loc);
+    return;
+  }
+  use_locals(L, fn->locals, fn->nlocals);
+  for (int k = 0; k < fn->nparams; k++)
+    lower_local_set(L, L->slot_base + k, param(L, params, k, fn->locals[k]->loc), fn->locals[k]->loc);
   init_locals(L, fn->nparams);
   lower_stmt(L, fn->body);
   if (L->b) lower_term(L, IR_RET, f->ret == IR_VOID ? NULL : lower_default(L, f->ret, fn->loc), fn->loc);
+}
+
+/* A script function and the overloads its 'next' may run (AstFunc.fallback)
+ * make one IrFunc: each overload's code in turn, with slots of its own;
+ * 'next' branches to the following one's code (lower_next).  The parameters
+ * are read once, so each overload starts from the arguments even if an
+ * earlier one assigned its parameters. */
+static void lower_function(Lower *L, const AstFunc *fn, IrFunc *f) {
+  L->in_func = true;
+  L->on_host = lower_map_get(&L->host, fn) != NULL;
+  begin_body(L, f);
+  IrInst **params = arena_alloc(L->a, sizeof(IrInst *) * (size_t)(fn->nparams + 1)); /* zeroed */
+  for (const AstFunc *o = fn; o; o = o->fallback) {
+    IrBlock *next = o->fallback ? lower_block(L) : NULL;
+    L->next_overload = next;
+    lower_overload(L, o, params);
+    if (next) lower_set_block(L, next);
+  }
   finish_body(L);
 }
 
@@ -345,7 +389,8 @@ static void lower_probe(Lower *L, const ElabProbe *ep, int index) {
   if (kind != IR_PROBE_OTHER && arg && arg->kind == EX_NUM) p->seq = arg->num;
   L->in_func = false;
   L->on_host = site == IR_SITE_HOST;
-  begin_body(L, f, ep->locals, ep->nlocals);
+  begin_body(L, f);
+  use_locals(L, ep->locals, ep->nlocals);
   if (ep->cond) {
     IrBlock *body = lower_block(L), *skip = lower_block(L);
     lower_branch(L, ep->cond, body, skip);
@@ -371,10 +416,59 @@ static const char *func_name(Lower *L, const AstFunc *fn) {
   }
 }
 
+/* ---- call targets ----------------------------------------------------------------*/
+
+static void called_stmt(Lower *L, const AstStmt *st, LowerMap *out);
+
+static void called_expr(Lower *L, const AstExpr *e, LowerMap *out) {
+  if (!e) return;
+  if (e->kind == EX_CALL && e->func) lower_map_put(L->a, out, e->func, (void *)e->func);
+  called_expr(L, e->cond, out);
+  called_expr(L, e->lhs, out);
+  called_expr(L, e->rhs, out);
+  for (int k = 0; k < e->nargs; k++) called_expr(L, e->args[k], out);
+  for (int k = 0; k < e->ncomps; k++) called_expr(L, e->comps[k].index, out);
+}
+
+static void called_stmt(Lower *L, const AstStmt *st, LowerMap *out) {
+  if (!st) return;
+  for (int k = 0; k < st->nbody; k++) called_stmt(L, st->body[k], out);
+  called_expr(L, st->expr, out);
+  called_expr(L, st->cond, out);
+  called_expr(L, st->step, out);
+  if (st->fe) {
+    called_expr(L, st->fe->array, out);
+    called_expr(L, st->fe->limit, out);
+    for (int k = 0; k < st->fe->nslice; k++) called_expr(L, st->fe->slice[k], out);
+    for (int k = 0; k < st->fe->nkeys; k++) called_expr(L, st->fe->keys[k], out);
+    called_expr(L, st->fe->value, out);
+  }
+  called_stmt(L, st->then, out);
+  called_expr(L, st->catch_var, out);
+  called_stmt(L, st->els, out);
+}
+
+/* A function whose code is only ever run through another's 'next' gets no
+ * IrFunc of its own: it is lowered inside the functions whose chains reach it. */
+static bool only_a_fallback(Lower *L, const AstFunc *fn, const LowerMap *called) {
+  if (lower_map_get(called, fn)) return false;
+  for (int i = 0; i < L->prog->funcs.n; i++)
+    if (((const AstFunc *)L->prog->funcs.items[i])->fallback == fn) return true;
+  return false;
+}
+
 static void declare_functions(Lower *L) {
+  LowerMap called = {0};
+  for (int i = 0; i < L->prog->probes.n; i++) {
+    const ElabProbe *ep = L->prog->probes.items[i];
+    called_expr(L, ep->cond, &called);
+    called_stmt(L, ep->body, &called);
+  }
+  for (int i = 0; i < L->prog->funcs.n; i++)
+    called_stmt(L, ((const AstFunc *)L->prog->funcs.items[i])->body, &called);
   for (int i = 0; i < L->prog->funcs.n; i++) {
     const AstFunc *fn = L->prog->funcs.items[i];
-    if (fn->embedded) continue;
+    if (fn->embedded || only_a_fallback(L, fn, &called)) continue;
     IrType *params = arena_alloc(L->a, sizeof(IrType) * (size_t)(fn->nparams + 1));
     for (int k = 0; k < fn->nparams; k++) {
       params[k] = k < fn->nlocals ? lower_type(fn->locals[k]->type) : IR_VOID;
@@ -406,7 +500,7 @@ IrModule *ir_lower(const ElabProgram *p, const SrcSet *src, const IrLowerOptions
   declare_functions(&L);
   for (int i = 0; i < p->funcs.n; i++) {
     const AstFunc *fn = p->funcs.items[i];
-    if (!fn->embedded) lower_function(&L, fn, lower_func(&L, fn));
+    if (lower_func(&L, fn)) lower_function(&L, fn, lower_func(&L, fn));
   }
   for (int i = 0; i < p->probes.n; i++) lower_probe(&L, p->probes.items[i], i);
   if (diag->nerrors + diag->suppressed > errors) {

@@ -51,10 +51,12 @@ typedef struct Lower {
   IrFunc *f;
   IrBlock *b;      /* the block being filled; NULL after a terminator */
   IrInst *acts;    /* the ACTIONS counting the current block's statements */
-  AstSym **locals; /* slot k holds locals[k] */
+  AstSym **locals; /* slot slot_base + k holds locals[k] */
   int nlocals;
+  int slot_base;      /* the first slot of the overload being lowered (0 in a probe) */
   bool on_host;       /* this code may run on the host (host probe, or function one reaches) */
-  bool in_func;       /* a script function (return), not a probe (next) */
+  bool in_func;       /* a script function (return), not a probe */
+  IrBlock *next_overload; /* in a function: where 'next' goes (the fallback's code), or NULL */
   LowerScope *scopes; /* innermost last */
   int nscopes, cap_scopes;
   LowerLoop *loops; /* innermost last */
@@ -89,6 +91,9 @@ IrFunc *lower_func(Lower *L, const AstFunc *fn);
 /* The runtime name of an embedded-C function marked as a stapjit builtin,
  * or NULL (module arena string). */
 const char *lower_builtin_name(Lower *L, const AstFunc *fn);
+/* A call of embedded-C function fn at loc: BUILTIN (NULL if it returns
+ * nothing), or a diagnostic and a placeholder when fn is no builtin. */
+IrInst *lower_builtin_call(Lower *L, const AstFunc *fn, IrInst **args, int nargs, SrcLoc loc);
 
 /* ---- lower-expr.c ------------------------------------------------------------*/
 
@@ -128,6 +133,21 @@ bool lower_is_print(const char *name);
 IrInst *lower_print_call(Lower *L, const AstExpr *e);
 /* @hist_log/@hist_linear as a value: HIST_STR. */
 IrInst *lower_hist_str(Lower *L, const AstExpr *e);
+/* @hist_log(s)[n] / @hist_linear(s, ...)[n]: HIST_BUCKET, bucket n's count. */
+IrInst *lower_hist_bucket(Lower *L, const AstExpr *e);
+
+/* The statistic a histogram expression reads, its keys (evaluated here) and
+ * its shape (the index in g->hists, the runtime's bucket count). */
+typedef struct LowerHist {
+  IrGlobal *g;
+  IrInst **keys;
+  int nkeys;
+  int idx;      /* in g->hists */
+  int nbuckets; /* RtStatDesc.nbuckets: 128 for a log histogram, (hi-lo)/step+3 for a linear one */
+} LowerHist;
+
+/* Fills h for e (an EX_HIST); false after an error (reported). */
+bool lower_hist_operand(Lower *L, const AstExpr *e, LowerHist *h);
 
 /* ---- lower-stmt.c ------------------------------------------------------------------*/
 

@@ -512,9 +512,10 @@ static bool operands(P *p, IrInst *i) {
     return item_list(p, i->op, false, &i->imm);
   case IR_STAT_GET:
   case IR_HIST_STR:
+  case IR_HIST_BUCKET:
     if (i->op == IR_STAT_GET && (i->imm = stat_field(p)) < 0)
       return perr(p, "statistic field expected (count, sum, min, max, avg, variance)");
-    if (i->op == IR_HIST_STR && !number(p, &i->imm)) return false;
+    if (i->op != IR_STAT_GET && !number(p, &i->imm)) return false;
     /* fallthrough */
   case IR_GLOBAL_GET:
   case IR_GLOBAL_SET:

@@ -4,7 +4,10 @@
  *
  *   ssa                                   always (slots -> SSA values, phis)
  *   inline                                when optimising
- *   { fold, copyprop, dce, simplifycfg }  repeated until none changes anything (at most MAX_ROUNDS)
+ *   { fold, copyprop, itervalue, dce, simplifycfg }
+ *                                         repeated until none changes anything (at most MAX_ROUNDS);
+ *                                         itervalue needs the keys as plain iter.key values, which
+ *                                         ssa and copyprop make, and leaves dead keys to dce
  *   strbounds                             last: it annotates, for the backends
  *
  * Each pass lives in passes/NAME.c with one entry point (ir.h).  After any
@@ -28,6 +31,7 @@ enum { MAX_ROUNDS = 8 };
   X(inline, NULL, true, ir_pass_inline)            \
   X(fold, ir_pass_fold, false, NULL)               \
   X(copyprop, ir_pass_copyprop, false, NULL)       \
+  X(itervalue, ir_pass_itervalue, false, NULL)     \
   X(dce, ir_pass_dce, false, NULL)                 \
   X(simplifycfg, ir_pass_simplifycfg, false, NULL) \
   X(strbounds, ir_pass_strbounds, false, NULL)
@@ -100,6 +104,7 @@ int ir_run_pipeline(IrModule *m, const IrPipelineOptions *opt) {
       changed = false;
       changed |= run(&r, "fold", round == 0);
       changed |= run(&r, "copyprop", round == 0);
+      changed |= run(&r, "itervalue", round == 0);
       changed |= run(&r, "dce", round == 0);
       changed |= run(&r, "simplifycfg", round == 0);
     }

@@ -132,7 +132,8 @@ static void put_keys(StrBuf *b, const IrInst *i, int *next, int n, uint64_t star
 static int key_positions(const IrInst *i) {
   switch (i->op) {
   case IR_MAP_SET:
-  case IR_STAT_ADD: return i->nargs > 0 ? i->nargs - 1 : 0;
+  case IR_STAT_ADD:
+  case IR_HIST_BUCKET: return i->nargs > 0 ? i->nargs - 1 : 0;
   case IR_STAT_GET: return i->g && i->g->nkeys < i->nargs ? i->g->nkeys : i->nargs;
   case IR_MAP_DELETE: {
     uint64_t mask = (uint64_t)i->imm;
@@ -236,6 +237,7 @@ static void print_operands(StrBuf *b, const IrInst *i) {
     break;
   case IR_STAT_GET:
   case IR_HIST_STR:
+  case IR_HIST_BUCKET:
   case IR_MAP_GET:
   case IR_MAP_SET:
   case IR_MAP_EXISTS:
@@ -243,7 +245,7 @@ static void print_operands(StrBuf *b, const IrInst *i) {
   case IR_MAP_DELETE:
     if (i->op == IR_STAT_GET)
       sb_printf(b, " %s", (uint64_t)i->imm <= IR_STAT_VARIANCE ? stat_field_names[i->imm] : "?");
-    if (i->op == IR_HIST_STR) sb_printf(b, " %" PRId64, i->imm);
+    if (i->op == IR_HIST_STR || i->op == IR_HIST_BUCKET) sb_printf(b, " %" PRId64, i->imm);
     sb_putc(b, ' ');
     put_keys(b, i, &next, key_positions(i), i->op == IR_MAP_DELETE ? (uint64_t)i->imm : 0);
     put_args(b, i, next, i->nargs, ", ");

@@ -20,11 +20,13 @@
 #include "run.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- naming the token at an error's location ----------------------------------------
  *
@@ -126,7 +128,7 @@ const char *ir_describe_loc(const SrcSet *src, SrcLoc loc, char *buf, size_t len
 
 typedef enum RunState { ST_STARTING, ST_RUNNING, ST_STOPPING, ST_ERROR } RunState;
 
-typedef struct Session {
+typedef struct IrSession {
   const IrModule *m;
   const IrRunOptions *o;
   IrInterp *in;
@@ -144,17 +146,21 @@ static void flush(Session *s) {
   if (fflush(s->o->out) != 0) s->write_failed = true;
 }
 
-static void report_error(Session *s) {
-  IrRunError e = ir_interp_error(s->in);
+static void print_error(Session *s, const char *msg, SrcLoc loc) {
   flush(s);
-  if (e.loc.file) {
+  if (loc.file) {
     char where[512];
-    ir_describe_loc(s->m->src, e.loc, where, sizeof where);
-    fprintf(s->o->err, "ERROR: %s near %s\n", e.msg, where);
+    ir_describe_loc(s->m->src, loc, where, sizeof where);
+    fprintf(s->o->err, "ERROR: %s near %s\n", msg, where);
   } else {
-    fprintf(s->o->err, "ERROR: %s\n", e.msg);
+    fprintf(s->o->err, "ERROR: %s\n", msg);
   }
   fflush(s->o->err);
+}
+
+static void report_error(Session *s) {
+  IrRunError e = ir_interp_error(s->in);
+  print_error(s, e.msg, e.loc);
 }
 
 /* ---- probes ------------------------------------------------------------------------- */
@@ -220,9 +226,39 @@ static void run_end_probes(Session *s, const IrProbe **ends) {
   }
 }
 
+/* ---- what a kernel phase uses ------------------------------------------------------------ */
+
+RtBuf *ir_session_out(IrSession *s) { return &s->out; }
+FILE *ir_session_err(IrSession *s) { return s->o->err; }
+const sigset_t *ir_session_sigset(const IrSession *s) { return &s->sigs; }
+bool ir_session_running(const IrSession *s) { return s->state == ST_RUNNING; }
+bool ir_session_interrupted(IrSession *s) { return interrupted(s); }
+
+int ir_session_flush(IrSession *s) {
+  flush(s);
+  return s->write_failed ? -EIO : 0;
+}
+
+bool ir_session_error(IrSession *s, const char *msg, SrcLoc loc) {
+  print_error(s, msg, loc);
+  if (++s->errors > s->o->maxerrors) s->state = ST_ERROR;
+  return s->state == ST_ERROR;
+}
+
+void ir_session_exit(IrSession *s) {
+  if (s->state == ST_RUNNING || s->state == ST_STARTING) s->state = ST_STOPPING;
+}
+
 /* ---- the session ------------------------------------------------------------------------- */
 
 static void wait_for_signal(Session *s) {
+  int64_t ms = s->o->sz > offsetof(IrRunOptions, timeout_ms) ? s->o->timeout_ms : 0;
+  if (ms > 0) {
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
+    while (sigtimedwait(&s->sigs, NULL, &ts) < 0 && errno == EINTR) {
+    }
+    return;
+  }
   int sig;
   while (sigwait(&s->sigs, &sig) != 0) {
   }
@@ -230,8 +266,15 @@ static void wait_for_signal(Session *s) {
 
 int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag) {
   Session s = {.m = m, .o = o, .out = RT_BUF_INIT, .state = ST_STARTING};
-  IrInterpOptions io = {
-      .sz = sizeof io, .maxaction = o->maxaction, .maxnesting = o->maxnesting, .out = &s.out, .warn = o->err};
+  const IrKernelPhase *k = o->sz > offsetof(IrRunOptions, kernel) ? o->kernel : NULL;
+  IrInterpOptions io = {.sz = sizeof io,
+                        .maxaction = o->maxaction,
+                        .maxnesting = o->maxnesting,
+                        .out = &s.out,
+                        .warn = o->err,
+                        .new_map = k ? k->new_map : NULL,
+                        .map_ctx = k ? k->ctx : NULL,
+                        .stat_ncpus = k ? k->stat_ncpus : 1};
   s.in = ir_interp_new(m, &io, diag);
   if (!s.in) return -1;
   const IrProbe **begins = probes_of(m, IR_PROBE_BEGIN), **ends = probes_of(m, IR_PROBE_END),
@@ -252,10 +295,23 @@ int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag) {
   sigaddset(&s.sigs, SIGHUP);
   sigprocmask(SIG_BLOCK, &s.sigs, &old);
 
+  bool attached = false;
+  if (k && k->attach(k->ctx, &s, s.in) != 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    free(begins), free(ends), free(errs);
+    rt_buf_free(&s.out);
+    ir_interp_free(s.in);
+    return -1;
+  }
+  attached = k != NULL;
   for (const IrProbe **p = begins; *p; p++) run_probe(&s, *p, ST_STARTING);
   if (s.state == ST_STARTING) s.state = ST_RUNNING;
-  if (s.state == ST_RUNNING && o->wait_for_signal) wait_for_signal(&s);
+  if (s.state == ST_RUNNING && k)
+    k->run(k->ctx, &s, s.in);
+  else if (s.state == ST_RUNNING && o->wait_for_signal)
+    wait_for_signal(&s);
   if (s.state == ST_RUNNING) s.state = ST_STOPPING;
+  bool detach_failed = attached && k->detach(k->ctx, &s, s.in) != 0; /* reported by detach */
   run_end_probes(&s, ends);
   for (const IrProbe **p = errs; *p; p++) run_probe(&s, *p, ST_ERROR);
   flush(&s);
@@ -269,6 +325,6 @@ int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag) {
   free(begins), free(ends), free(errs);
   rt_buf_free(&s.out);
   ir_interp_free(s.in);
-  if (s.write_failed) return -1;
+  if (s.write_failed || detach_failed) return -1;
   return s.errors ? 1 : 0;
 }

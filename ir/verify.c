@@ -135,6 +135,7 @@ static const Typing typing[IR__COUNT] = {
     [IR_STAT_ADD] = R(N, N, N, check_stat),
     [IR_STAT_GET] = R(I, N, N, check_stat),
     [IR_HIST_STR] = R(S, N, N, check_stat),
+    [IR_HIST_BUCKET] = R(I, N, N, check_stat),
     [IR_ITER_BEGIN] = R(IR_ITER, N, N, check_iter),
     [IR_ITER_NEXT] = R(B, IR_ITER, N, NULL),
     [IR_ITER_KEY] = R(T_VAR, IR_ITER, N, check_iter),
@@ -404,9 +405,10 @@ static bool check_stat(V *v, const IrInst *i) {
     if (i->nargs != g->nkeys && i->nargs != g->nkeys + 1)
       ok = ERR(v, i, "has %d operands, expected %d or %d", i->nargs, g->nkeys, g->nkeys + 1);
     return ok & want_arg(v, i, g->nkeys, IR_I64);
-  default: /* HIST_STR */
+  default: /* HIST_STR, HIST_BUCKET */
     if (i->imm < 0 || i->imm >= g->nhists)
       ok = ERR(v, i, "histogram %lld is not one of @%s's", (long long)i->imm, g->name);
+    if (i->op == IR_HIST_BUCKET) return ok & want_nargs(v, i, g->nkeys + 1) & want_arg(v, i, g->nkeys, IR_I64);
     return ok & want_nargs(v, i, g->nkeys);
   }
 }

@@ -443,4 +443,62 @@ int rt_print_global_str(RtBuf *out, const char *name, const char *s, size_t len)
 int rt_print_global_stat(RtBuf *out, const char *name, const RtStatCell *agg);
 int rt_print_global_map(RtBuf *out, RtMap *m, RtErr *err); /* uses the map's name */
 
+/* ---- kernel symbols ------------------------------------------------------------------ */
+
+/* The kernel's symbol table from /proc/kallsyms (ksym.c), for symname(),
+ * symdata() and the backtrace functions.  Text and data symbols are kept
+ * (absolute and undefined ones are not), one per address: among aliases the
+ * first text symbol in kallsyms' order.  A symbol's size is the distance to
+ * the next symbol, as stap's runtime counts it; the last symbol of the kernel
+ * or of a module has size 0 and matches only its own address.  Core kernel
+ * symbols belong to module "kernel", as in stap; others keep the name of
+ * kallsyms' [module] column ("ext4", "bpf", "__builtin__ftrace"). */
+typedef struct RtKsyms RtKsyms;
+
+/* Reads /proc/kallsyms once (about 100,000 lines, a few MB).  Returns the
+ * table, malloc-owned by the caller (rt_ksyms_free), or NULL with errno set:
+ * EACCES when kallsyms shows every address as 0 (not root, or
+ * kernel.kptr_restrict), EINVAL when no line has kallsyms' format (others
+ * are skipped), ENOMEM, or fopen's error. */
+RtKsyms *rt_ksyms_load(void);
+RtKsyms *rt_ksyms_load_path(const char *path); /* the same from a file in kallsyms' format */
+void rt_ksyms_free(RtKsyms *ks);               /* takes NULL */
+size_t rt_ksyms_count(const RtKsyms *ks);      /* distinct addresses kept */
+
+/* One symbol found for an address; the strings point into the table. */
+typedef struct RtKsym {
+  const char *name;   /* "vfs_read" */
+  const char *module; /* "kernel", or the module's name */
+  uint64_t addr;      /* where the symbol starts */
+  uint64_t offset;    /* the address looked up, minus addr */
+  uint64_t size;      /* to the next symbol; 0 when unknown */
+  char type;          /* kallsyms' type letter: 'T', 't', 'W', 'D', ... */
+} RtKsym;
+
+/* The symbol containing addr: false when none does (addr 0, below the first
+ * symbol, past a symbol of unknown size, or ks NULL). */
+bool rt_ksyms_find(const RtKsyms *ks, uint64_t addr, RtKsym *out);
+/* The name of the symbol containing addr, or NULL; *offset and *module (each
+ * may be NULL) receive the offset into it and its module. */
+const char *rt_ksyms_lookup(const RtKsyms *ks, uint64_t addr, uint64_t *offset, const char **module);
+
+/* How rt_ksyms_format writes an address, as stap's runtime writes it
+ * (_stp_snprint_addr's flag sets).  Without a symbol each writes the address
+ * in hex ("0xffffffffc0001234") with the style's spacing. */
+typedef enum RtSymStyle {
+  RT_SYM_HEX,       /* backtrace()'s items: "0xffffffff816b8230 " (never symbolised) */
+  RT_SYM_NAME,      /* symname(): "vfs_read" */
+  RT_SYM_DATA,      /* symdata(): "vfs_read+0x10/0x120 [kernel]" */
+  RT_SYM_BACKTRACE, /* print_backtrace() and print_stack() lines:
+                       " 0xffffffff816b8240 : vfs_read+0x10/0x120 [kernel]\n" */
+  RT_SYM_SIMPLE,    /* sprint_backtrace() and sprint_stack() lines: "vfs_read+0x10 [kernel]\n" */
+  RT_SYM_BRIEF,     /* print_ubacktrace_brief()'s lines: "vfs_read+0x10\n" */
+  /* Or'ed in: append " (inexact)" after the item, before the newline. */
+  RT_SYM_INEXACT = 0x100
+} RtSymStyle;
+
+/* Appends addr in style (an RtSymStyle, optionally | RT_SYM_INEXACT) to out.
+ * ks may be NULL: every address is then unknown.  Returns 0 or -ENOMEM. */
+int rt_ksyms_format(RtBuf *out, const RtKsyms *ks, uint64_t addr, int style);
+
 #endif

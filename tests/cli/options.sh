@@ -90,7 +90,11 @@ check "bad -G" 1 err "Safety pattern mismatch for -G parameter" -G novalue -e "$
 exit_script='probe begin { print("hi") exit() }'
 STAPJIT_TAPSET_DIR=$library check "-o" 0 out "" -o "$tmp/o" -e "$exit_script"
 if [[ $(<"$tmp/o") == hi ]]; then passed=$((passed + 1)); else fail "-o: $tmp/o does not hold the output"; fi
-check "-m" 1 err "stapjit: option -m is not implemented yet" -m mod -e "$ok_script"
+check "-m bad name" 1 err "invalid module name '1x'" -m 1x -e "$ok_script"
+check "-T bad" 1 err "invalid timeout 'abc' for -T" -T abc -e "$ok_script"
+check "-s bad" 1 err "Invalid buffer size '0' (should be 1-4095 MB)." -s 0 -e "$ok_script"
+STAPJIT_TAPSET_DIR=$library check "-T ends the session" 0 out "hi bye" -T 0.5 \
+  -e 'probe begin { print("hi") } probe end { print(" bye") }'
 check "-c" 1 err "stapjit: option -c is not implemented yet" -c true -e "$ok_script"
 check "--ldd" 1 err "stapjit: option --ldd is not implemented yet" --ldd -e "$ok_script"
 
@@ -98,10 +102,10 @@ check "--ldd" 1 err "stapjit: option --ldd is not implemented yet" --ldd -e "$ok
 check "-p3" 0 out 'probe begin seq 0 host "begin"' -p3 -e "$ok_script"
 check "--dump-ir" 0 out "; after ssa" -p3 --dump-ir=ssa -e "$ok_script"
 check "--dump-ir=bogus" 1 err "stapjit: --dump-ir: no pass 'bogus'" --dump-ir=bogus -e "$ok_script"
-check "-p4 --backend=kmod" 1 err "stapjit: pass 4 (compile) is not implemented yet" \
+check "-p4 --backend=kmod" 1 err "stapjit: the kmod backend is not implemented yet" \
   -p4 --backend=kmod -e "$ok_script"
-check "kernel probes" 1 err "stapjit: kernel probes need the BPF backend, which is not implemented yet" \
-  -e 'probe timer.s(1) { print("x") }'
+check "kernel probes, kmod" 1 err "stapjit: the kmod backend is not implemented yet" \
+  --backend=kmod -e 'probe timer.s(1) { print("x") }'
 # ...so that errors in the script come first.
 check "-p3, parse error" 1 err "Pass 1: parse failed.  [man error::pass1]" -p3 -e 'probe begin {'
 check_not "-p3, parse error" "not implemented"

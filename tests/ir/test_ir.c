@@ -165,9 +165,10 @@ static void test_built_roundtrip(void) {
 static void test_pass_table(void) {
   check_context = "pass table";
   const char *const *n = ir_pass_names();
-  const char *want[] = {"ssa", "inline", "fold", "copyprop", "dce", "simplifycfg", "strbounds", NULL};
+  const char *want[] = {"ssa", "inline",      "fold",      "copyprop", "itervalue",
+                        "dce", "simplifycfg", "strbounds", NULL};
   for (int k = 0; want[k]; k++) CHECK(n[k] && !strcmp(n[k], want[k]));
-  CHECK(n[7] == NULL);
+  CHECK(n[8] == NULL);
   CHECK(ir_pass_find("inline") && ir_pass_find("inline")->module && ir_pass_find("inline")->run_module);
   CHECK(ir_pass_find("fold") && !ir_pass_find("fold")->module && ir_pass_find("fold")->run);
   CHECK(ir_pass_find("nope") == NULL);

@@ -40,7 +40,8 @@ static IrType expected_type(const IrInst *i) {
   case IR_NEG:
   case IR_BNOT:
   case IR_ZEXT:
-  case IR_STAT_GET: return IR_I64;
+  case IR_STAT_GET:
+  case IR_HIST_BUCKET: return IR_I64;
   case IR_CONST_STR:
   case IR_CONCAT:
   case IR_HIST_STR:

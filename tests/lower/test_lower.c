@@ -280,6 +280,33 @@ static void test_print_formats(void) {
   done(&r);
 }
 
+/* @hist_linear(s, ...)[n] reads one bucket (HIST_BUCKET); foreach over a
+ * histogram counts its key from 0 to the runtime's bucket count, with no
+ * iterator; its value is the bucket's count. */
+static void test_hist_buckets(void) {
+  check_context = "hist buckets";
+  Lowered r = ok("global s, a\n"
+                 "probe begin { s <<< 1; a[\"k\"] <<< 2\n"
+                 "  foreach (v = b in @hist_linear(s, 0, 10, 5) limit 2) println(b, v)\n"
+                 "  foreach (b in @hist_log(a[\"k\"])) println(@hist_log(a[\"k\"])[b])\n"
+                 "  println(@hist_linear(s, 0, 10, 5)[1]) }\n");
+  IrFunc *f = func(r.m, "probe.0");
+  CHECK_INT(count_op(f, IR_ITER_BEGIN), 0);
+  CHECK_INT(count_op(f, IR_HIST_BUCKET), 3);
+  IrInst *v = nth_op(f, IR_HIST_BUCKET, 0);
+  CHECK(v && v->g == global(r.m, "s") && v->imm == 0 && v->nargs == 1);
+  IrInst *e = nth_op(f, IR_HIST_BUCKET, 1);
+  CHECK(e && e->g == global(r.m, "a") && e->nargs == 2 && e->args[0]->op == IR_CONST_STR);
+  /* the bucket counts are the runtime's: (10 - 0) / 5 + 3 linear buckets, 128 log ones */
+  int lts = 0;
+  for (int k = 0; f && k < f->nblocks; k++)
+    for (IrInst *i = f->blocks[k]->first; i; i = i->next)
+      if (i->op == IR_LT && i->args[1]->op == IR_CONST_I64)
+        lts |= (i->args[1]->imm == 5) | (i->args[1]->imm == 128) << 1;
+  CHECK_INT(lts, 3);
+  done(&r);
+}
+
 /* foreach: sort column and direction, @aggr, limit, slices, keys and value. */
 static void test_foreach(void) {
   check_context = "foreach";
@@ -322,13 +349,6 @@ static void test_foreach(void) {
   IrInst *k1 = nth_op(f, IR_ITER_KEY, 1);
   CHECK(k1 && k1->imm == 1 && k1->type == IR_I64 && nth_op(f, IR_ITER_KEY, 0)->type == IR_STR);
   done(&r);
-}
-
-/* foreach over a histogram's buckets has no IR form yet: a clear error at the histogram. */
-static void test_foreach_hist(void) {
-  check_context = "foreach over a histogram";
-  fails("global st\nprobe begin { st <<< 1; foreach (v = [b] in @hist_log(st) limit 2) println(b, v) }",
-        "2:45: stapjit cannot iterate over the buckets of @hist_log yet");
 }
 
 /* break, continue, next and return close the iterators and try regions they leave. */
@@ -429,6 +449,33 @@ static void test_functions(void) {
   CHECK(global(r.m, "counter") && global(r.m, "counter.2"));
   CHECK(func(r.m, "helper") && func(r.m, "helper.2"));
   CHECK(global(r.m, "counter") && global(r.m, "counter")->sym != global(r.m, "counter.2")->sym);
+  done(&r);
+}
+
+/* Runtime overloading: a function and the overloads its 'next' reaches are
+ * one IrFunc, each overload with its own slots; 'next' branches on, and in
+ * the last overload raises "all functions exhausted". */
+static void test_overloads(void) {
+  check_context = "overloads";
+  Lowered r = ok("function f(x) { if (x > 1) next; y = 1; return y }\n"
+                 "function f(x):5 { return x }\n"
+                 "function f(x) { x += 10; if (x > 12) next; return 2 }\n"
+                 "function g() { try { next } catch { } }\n"
+                 "probe begin { println(f(1), f(2), f(5)); g() }\n");
+  IrFunc *f = func(r.m, "f");
+  CHECK(f && f->nparams == 1 && f->ret == IR_I64);
+  CHECK(!func(r.m, "f.2") && !func(r.m, "f.3")); /* the fallbacks have no IrFunc of their own */
+  CHECK(f && f->nslots == 4); /* x, y of the first; x of the third; x of the second (priority 5) */
+  CHECK_INT(count_op(f, IR_PARAM), 1);
+  CHECK_INT(count_op(f, IR_RET), 3);
+  CHECK_INT(count_op(f, IR_ERROR), 0);
+  IrFunc *g = func(r.m, "g");
+  IrInst *err = nth_op(g, IR_ERROR, 0);
+  CHECK(err && err->args[0]->op == IR_CONST_STR && !strcmp(err->args[0]->str, "all functions exhausted"));
+  CHECK(err && err->next && err->next->op == IR_UNREACHABLE);
+  CHECK(err && err->prev && err->prev->prev && err->prev->prev->op == IR_TRY_POP); /* not caught in g */
+  IrFunc *p = func(r.m, "probe.0");
+  CHECK_INT(count_op(p, IR_CALL), 4);
   done(&r);
 }
 
@@ -607,10 +654,11 @@ static void run_cases(void) {
   test_conditions();
   test_print_formats();
   test_foreach();
-  test_foreach_hist();
   test_unwinding();
   test_try();
   test_functions();
+  test_hist_buckets();
+  test_overloads();
   test_delete();
   test_globals();
   test_probes();

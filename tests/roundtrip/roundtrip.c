@@ -183,6 +183,7 @@ static bool cmp_func(const AstFunc *a, const AstFunc *b) {
   CMP_INT("embedded", a->embedded, b->embedded);
   CMP_INT("pragmas", a->pragmas, b->pragmas);
   CMP_INT("is_private", a->is_private, b->is_private);
+  CMP_INT("priority", a->priority, b->priority);
   return IN("body", cmp_stmt(a->body, b->body));
 }
 

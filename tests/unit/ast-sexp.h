@@ -159,6 +159,11 @@ static inline void sx_expr(StrBuf *b, const AstExpr *e) {
       sx_expr(b, e->args[k]);
     }
     sb_putc(b, ')');
+    if (e->rhs) {
+      sb_putc(b, '[');
+      sx_expr(b, e->rhs);
+      sb_putc(b, ']');
+    }
     break;
   case EX_EMBEDDED: sb_printf(b, "%%{%s%%}", e->str); break;
   case EX_CONST:

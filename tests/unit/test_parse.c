@@ -139,6 +139,7 @@ static void test_functions(void) {
   CHECK_STR(func_at(f, 5)->name, "long");
   CHECK_STR(func_at(f, 6)->name, "string");
   CHECK_STR(func_at(f, 6)->params[0].name, "long");
+  CHECK_INT(func_at(f, 6)->priority, 0);
 out:
   fe_session_free(s);
   ERR_CASE("function f(a, a) {}", "1:15: duplicate parameter 'a'");
@@ -150,6 +151,39 @@ out:
   ERR_CASE("function f {}", "1:12: expected '(' after the function name, found operator '{'");
   ERR_CASE("function f()", "1:13: expected '{', found end of input");
   ERR_CASE("function f() return 1", "1:14: expected '{', found identifier 'return'");
+}
+
+/* Overload priorities, ':N' after the parameter list only (langref 3.4's
+ * grammar; stap 4.8 also refuses 'f(x):long' and a priority below 1). */
+static void test_function_priorities(void) {
+  FeSession *s = t_session(NULL);
+  AstFile *f = parse_ok(s, "function f():3 { }\n"
+                           "function f:long(x:long):0x10 { return x }\n"
+                           "private function g(a, b) : 1 %{ /* pure */ %}\n"
+                           "function h() { }\n");
+  if (!f) goto out;
+  CHECK_INT(f->funcs.n, 4);
+  CHECK_INT(func_at(f, 0)->priority, 3);
+  CHECK_INT(func_at(f, 0)->nparams, 0);
+  CHECK_INT(func_at(f, 0)->body->kind, ST_BLOCK);
+  CHECK_INT(func_at(f, 1)->priority, 16);
+  CHECK_INT(func_at(f, 1)->ret, TY_LONG);
+  CHECK_INT(func_at(f, 1)->params[0].type, TY_LONG);
+  CHECK_INT(func_at(f, 2)->priority, 1);
+  CHECK(func_at(f, 2)->embedded);
+  CHECK(func_at(f, 2)->is_private);
+  CHECK_INT(func_at(f, 3)->priority, 0);
+out:
+  fe_session_free(s);
+  ERR_CASE("function f():0 {}", "1:14: a function's priority must be greater than 0");
+  ERR_CASE("function f():-2 {}",
+           "1:14: expected a priority (a positive number) after ':', found operator '-'");
+  ERR_CASE("function f(x):long {}",
+           "1:15: expected a priority (a positive number) after ':', found identifier 'long'");
+  ERR_CASE("function f():\"3\" {}",
+           "1:14: expected a priority (a positive number) after ':', found string \"3\"");
+  ERR_CASE("function f():3:4 {}", "1:15: expected '{', found operator ':'");
+  ERR_CASE("function f() 3 {}", "1:14: expected '{', found number '3'");
 }
 
 static AstProbe *probe_at(AstFile *f, int k) { return k < f->probes.n ? f->probes.items[k] : NULL; }
@@ -333,6 +367,8 @@ static void test_foreach(void) {
   BODY_CASE("foreach ([a, b] in arr[x, *]+ limit 2) {}", "(foreach [a,b] in arr+[x,*] limit 2 {})");
   BODY_CASE("foreach ([a,b,c,d,e,f,g,h,i] in arr) {}", "(foreach [a,b,c,d,e,f,g,h,i] in arr {})");
   BODY_CASE("foreach (k in @hist_log(s)) {}", "(foreach [k] in @hist_log(s) {})");
+  BODY_CASE("foreach (v = k- in @hist_linear(s, 0, 9, 3) limit 2) {}",
+            "(foreach v = [k-] in @hist_linear(s,0,9,3) limit 2 {})");
   BODY_CASE("foreach (k in st @sum-) {}", "(foreach [k] in st @sum- {})");
   BODY_CASE("foreach ([a, b] in st @count+ limit 3) {}", "(foreach [a,b] in st @count+ limit 3 {})");
   BODY_CASE("foreach ([a, b] in st @max- [*, 1]) {}", "(foreach [a,b] in st @max-[*,1] {})");
@@ -377,6 +413,7 @@ static void test_foreach(void) {
 int main(void) {
   test_globals();
   test_functions();
+  test_function_priorities();
   test_probe_points();
   test_aliases();
   test_statements();

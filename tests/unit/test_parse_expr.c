@@ -192,6 +192,9 @@ static void test_at_operators(void) {
   BODY_CASE("@hist_log(s)", "@hist_log(s)");
   BODY_CASE("@hist_linear(s, 0, 100, 10)", "@hist_linear(s,0,100,10)");
   BODY_CASE("print(@hist_log(a[1]))", "print(@hist_log(a[1]))");
+  /* one bucket's count (man stap STATISTICS) */
+  BODY_CASE("@hist_log(s)[3]", "@hist_log(s)[3]");
+  BODY_CASE("@hist_linear(a[k], 1, 3, 1)[b + 1] * 2", "(* @hist_linear(a[k],1,3,1)[(+ b 1)] 2)");
 }
 
 static void test_expr_errors(void) {
@@ -200,6 +203,9 @@ static void test_expr_errors(void) {
   ERR_CASE("probe begin { @variance(s, 1, 2) }", "1:15: @variance takes 1 argument, 3 given");
   ERR_CASE("probe begin { @hist_linear(s, 0, 10) }", "1:15: @hist_linear takes 4 arguments, 3 given");
   ERR_CASE("probe begin { @hist_log(s, 1) }", "1:15: @hist_log takes 1 argument, 2 given");
+  ERR_CASE("probe begin { @hist_log(s)[1, 2] }", "1:29: ']' expected (to close '[' at line 1)");
+  ERR_CASE("probe begin { @hist_log(s)[] }", "1:28: expected an expression, found operator ']'");
+  ERR_CASE("probe begin { @count(s)[1] }", "1:28: expected 'in' after '[...]'"); /* only histograms index */
   ERR_CASE("probe begin { @count s }", "1:22: expected '(' after a statistics operator, found identifier 's'");
   ERR_CASE("probe begin { @cast(p) }", "1:22: expected ',' and a type name in @cast, found operator ')'");
   ERR_CASE("probe begin { @cast(p, t) }", "1:24: expected a string literal for the @cast type");

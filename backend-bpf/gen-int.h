@@ -1,0 +1,83 @@
+/* gen-int.h: what the code generator's files share (gen-*.c), and nobody else.
+ *
+ * gen-module.c owns the LLVM context, the target, the maps (BTF-defined
+ * .maps globals with their debug-info types), read-only strings, emission
+ * and the dumps; gen-bb.c is the builder layer of BPF idioms (helper calls,
+ * map operations, probe reads, ring-buffer records, atomics, the division
+ * BPF lacks); gen-func.c walks one kernel handler's IR.
+ */
+#ifndef STAPJIT_GEN_INT_H
+#define STAPJIT_GEN_INT_H
+
+#include "bpfgen.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+
+/* A map the module defines. */
+typedef struct GenMap {
+  LLVMValueRef var;
+  char name[32];
+  unsigned type; /* enum bpf_map_type */
+  uint32_t key_size, value_size, max_entries, flags;
+  SrcLoc loc;
+} GenMap;
+
+typedef struct Gen {
+  const IrModule *m;
+  const BpfLayout *l;
+  const BpfGenOptions *o;
+  DiagList *diag;
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMDIBuilderRef di;
+  LLVMMetadataRef di_cu, di_file, di_int, di_subr;
+  LLVMTypeRef i1, i8, i32, i64, ptr, voidt;
+  GenMap *maps;
+  int nmaps, cap_maps;
+  int ctl, events, scratch, glob; /* indexes in maps */
+  int *gmap;                      /* by IrGlobal.id: first map of the global (objects follow), -1 */
+  uint32_t scratch_size;          /* the largest handler's need */
+  int nerrors;                    /* diagnostics given */
+  int nstrings;                   /* read-only strings made */
+} Gen;
+
+/* ---- gen-module.c -------------------------------------------------------------- */
+
+int gen_map_add(Gen *g, const char *name, unsigned type, uint32_t key_size, uint32_t value_size,
+                uint32_t max_entries, uint32_t flags);
+LLVMValueRef gen_rodata_str(Gen *g, const char *s, size_t len); /* len bytes, the NUL included */
+void gen_error(Gen *g, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+LLVMMetadataRef gen_di_loc(Gen *g, LLVMMetadataRef scope, SrcLoc loc);
+
+/* ---- gen-bb.c: BPF idioms ------------------------------------------------------------ */
+
+LLVMValueRef bb_helper(Gen *g, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs);
+LLVMValueRef bb_map_lookup(Gen *g, int map, LLVMValueRef key);                  /* ptr or null */
+LLVMValueRef bb_map_update(Gen *g, int map, LLVMValueRef key, LLVMValueRef val, uint64_t flags); /* i64 */
+LLVMValueRef bb_map_delete(Gen *g, int map, LLVMValueRef key);                  /* i64 */
+LLVMValueRef bb_read_str(Gen *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src); /* kernel_str; i64 */
+LLVMValueRef bb_read_kernel(Gen *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src);
+LLVMValueRef bb_ringbuf_reserve(Gen *g, uint32_t size); /* ptr or null */
+void bb_ringbuf_submit(Gen *g, LLVMValueRef rec);
+void bb_atomic_add(Gen *g, LLVMValueRef p, LLVMValueRef v);
+LLVMValueRef bb_gep(Gen *g, LLVMValueRef base, uint64_t off); /* byte offset */
+LLVMValueRef bb_gep_var(Gen *g, LLVMValueRef base, LLVMValueRef off);
+LLVMValueRef bb_load64(Gen *g, LLVMValueRef p, uint64_t off);
+void bb_store64(Gen *g, LLVMValueRef p, uint64_t off, LLVMValueRef v);
+void bb_store32(Gen *g, LLVMValueRef p, uint64_t off, uint32_t v);
+LLVMValueRef bb_c64(Gen *g, int64_t v);
+/* Signed 64-bit division and remainder with C's truncation (BPF v3 has only
+ * unsigned ones); b != 0; b == -1 wraps as stap does. */
+LLVMValueRef bb_sdiv(Gen *g, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef bb_srem(Gen *g, LLVMValueRef a, LLVMValueRef b);
+/* A new basic block in the function being built. */
+LLVMBasicBlockRef bb_block(Gen *g, const char *name);
+
+/* ---- gen-func.c ------------------------------------------------------------------------ */
+
+/* Emits the handler of kernel probe p as a program in section sec. */
+int gen_handler(Gen *g, const IrProbe *p, const char *sec);
+
+#endif

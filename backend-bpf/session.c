@@ -1,0 +1,605 @@
+/* session.c: pass 5 on the BPF backend: load the object, attach its
+ * programs, deliver the ring buffer's records, detach.
+ *
+ * The host session (ir/run.h) runs begin and end probes in the interpreter
+ * and calls this file's kernel phase around them:
+ *   open    load the object (the verifier runs here, before anything runs;
+ *           a rejection names the script line from the BTF line info);
+ *   attach  attach every program while the control block says STARTING,
+ *           so handlers return at once;
+ *   run     copy the scalars the begin probes wrote into the kernel, say
+ *           RUNNING, then wait on the ring buffer and the signals together
+ *           (epoll over the ring buffer's fd and a signalfd), formatting
+ *           records as they come, in batches, until exit(), a signal,
+ *           MAXERRORS or -T;
+ *   detach  say STOPPING, deliver what is still buffered, destroy every
+ *           link and perf event, copy the scalars back, report lost records.
+ * Arrays are not copied: the interpreter's arrays are bmaps over the
+ * object's maps (map-bpf.c).  Links are destroyed on every exit path that
+ * returns; a process killed outright loses its fds, and with them every
+ * attachment, since nothing here is pinned.
+ */
+#include "bpfload.h"
+#include "run.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct BpfSession {
+  const IrModule *m;
+  const BpfLayout *l;
+  BpfSessionOptions o;
+  struct bpf_object *obj;
+  int ncpus;
+  int ctl_fd, glob_fd;
+  struct bpf_link **links;
+  int nlinks, cap_links;
+  int *pfds; /* perf event fds */
+  int npfds, cap_pfds;
+  struct ring_buffer *rb;
+  RtFormat **formats; /* by IrFormat.id */
+  IrSession *s;       /* during run and detach */
+  bool exit_seen;
+  bool stop;
+  int64_t error_records;
+  IrKernelPhase phase;
+  RtArg *args;
+  int cap_args;
+};
+
+/* ---- libbpf's messages: kept, for the verifier's log ---------------------------------- */
+
+static char *log_buf;
+static size_t log_len, log_cap;
+
+static int capture(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[4096];
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  if (n <= 0) return 0;
+  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  if (log_len + len + 1 > log_cap) {
+    size_t nc = (log_cap ? log_cap * 2 : 65536) + len;
+    char *nb = realloc(log_buf, nc);
+    if (!nb) return 0;
+    log_buf = nb;
+    log_cap = nc;
+  }
+  memcpy(log_buf + log_len, line, len);
+  log_len += len;
+  log_buf[log_len] = 0;
+  return 0;
+}
+
+static void log_reset(void) {
+  log_len = 0;
+  if (log_buf) log_buf[0] = 0;
+}
+
+/* The verifier's reason (the line before "processed N insns", or the last
+ * line of its log) and the last source line it quoted ("; ... @ file:line"). */
+static void verifier_reason(const char *log, char *reason, size_t rlen, char *file, size_t flen, unsigned *line) {
+  reason[0] = file[0] = 0;
+  *line = 0;
+  const char *begin = strstr(log, "-- BEGIN PROG LOAD LOG --");
+  const char *end = begin ? strstr(begin, "-- END PROG LOAD LOG --") : NULL;
+  if (!begin || !end) return;
+  const char *p = begin, *prev = NULL, *last = NULL;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl) nl = end;
+    size_t n = (size_t)(nl - p);
+    if (n && strncmp(p, "processed ", 10) != 0 && strncmp(p, "verification time", 17) != 0 &&
+        strncmp(p, "stack depth", 11) != 0 && strncmp(p, "-- ", 3) != 0 && strncmp(p, "libbpf:", 7) != 0) {
+      prev = last;
+      last = p;
+    }
+    if (n > 2 && p[0] == ';') {
+      const char *at = NULL;
+      for (const char *q = p; q + 2 < nl; q++)
+        if (q[0] == ' ' && q[1] == '@' && q[2] == ' ') at = q + 3;
+      if (at) {
+        const char *colon = NULL;
+        for (const char *q = at; q < nl; q++)
+          if (*q == ':') colon = q;
+        if (colon) {
+          snprintf(file, flen, "%.*s", (int)(colon - at), at);
+          *line = (unsigned)strtoul(colon + 1, NULL, 10);
+        }
+      }
+    }
+    p = nl + 1;
+  }
+  (void)prev;
+  if (last) {
+    const char *nl = strchr(last, '\n');
+    snprintf(reason, rlen, "%.*s", (int)(nl ? nl - last : (long)strlen(last)), last);
+  }
+}
+
+static uint32_t file_index(const IrModule *m, const char *path) {
+  for (uint32_t k = 1; m->src && srcset_get(m->src, k); k++)
+    if (!strcmp(srcset_get(m->src, k)->path, path)) return k;
+  return 0;
+}
+
+/* ---- open and load ------------------------------------------------------------------- */
+
+void bpfs_close(BpfSession *s) {
+  if (!s) return;
+  for (int k = 0; k < s->nlinks; k++) bpf_link__destroy(s->links[k]);
+  for (int k = 0; k < s->npfds; k++) close(s->pfds[k]);
+  ring_buffer__free(s->rb);
+  bpf_object__close(s->obj);
+  for (int k = 0; s->formats && k < s->m->nformats; k++) rt_format_free(s->formats[k]);
+  free(s->formats);
+  free(s->links);
+  free(s->pfds);
+  free(s->args);
+  free(s);
+}
+
+static int load_failed(BpfSession *s, DiagList *diag, int rc) {
+  char reason[512], file[256];
+  unsigned line;
+  verifier_reason(log_buf ? log_buf : "", reason, sizeof reason, file, sizeof file, &line);
+  SrcLoc loc = {0, 0, 0};
+  uint32_t fi = file[0] ? file_index(s->m, file) : 0;
+  if (fi && line) loc = (SrcLoc){fi, line, 1};
+  if (reason[0])
+    diag_error(diag, loc, "the kernel's BPF verifier rejected the program: %s%s", reason,
+               s->o.verbose ? "" : " (-v shows the verifier's log)");
+  else
+    diag_error(diag, loc, "loading the BPF object failed: %s", strerror(-rc));
+  if (s->o.verbose && log_buf && s->o.err) fputs(log_buf, s->o.err);
+  return rc;
+}
+
+BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, size_t size,
+                      const BpfSessionOptions *o, DiagList *diag) {
+  const BpfCaps *caps = bpf_caps_probe_kernel();
+  if (!caps->bpf) {
+    diag_error(diag, (SrcLoc){0}, "%s", caps->why);
+    return NULL;
+  }
+  if (!caps->ringbuf) {
+    diag_error(diag, (SrcLoc){0}, "the running kernel has no BPF ring buffer (Linux 5.8 or later is needed)");
+    return NULL;
+  }
+  BpfSession *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->m = m;
+  s->l = l;
+  if (o) memcpy(&s->o, o, o->sz < sizeof s->o ? o->sz : sizeof s->o);
+  s->o.sz = sizeof s->o;
+  s->ctl_fd = s->glob_fd = -1;
+  s->ncpus = libbpf_num_possible_cpus();
+  libbpf_set_print(capture);
+  log_reset();
+  LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "stapjit", .kernel_log_level = s->o.verbose > 1 ? 2 : 1);
+  s->obj = bpf_object__open_mem(elf, size, &oo);
+  if (!s->obj) {
+    diag_error(diag, (SrcLoc){0}, "libbpf could not open the generated object: %s", strerror(errno));
+    bpfs_close(s);
+    return NULL;
+  }
+  struct bpf_map *scratch = bpf_object__find_map_by_name(s->obj, "stp_scratch");
+  struct bpf_map *events = bpf_object__find_map_by_name(s->obj, "stp_events");
+  if (!scratch || !events || s->ncpus <= 0) {
+    diag_error(diag, (SrcLoc){0}, "the BPF object lacks stapjit's maps");
+    bpfs_close(s);
+    return NULL;
+  }
+  bpf_map__set_max_entries(scratch, (uint32_t)s->ncpus);
+  if (s->o.bufsize > 0) {
+    uint64_t sz = 4096;
+    while (sz < (uint64_t)s->o.bufsize && sz < (1ull << 31)) sz <<= 1;
+    bpf_map__set_max_entries(events, (uint32_t)sz);
+  }
+  int rc = bpf_object__load(s->obj);
+  if (rc) {
+    load_failed(s, diag, rc);
+    bpfs_close(s);
+    return NULL;
+  }
+  s->ctl_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_ctl");
+  s->glob_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_glob");
+  s->formats = calloc((size_t)(m->nformats ? m->nformats : 1), sizeof *s->formats);
+  if (!s->formats) {
+    bpfs_close(s);
+    return NULL;
+  }
+  for (int k = 0; k < m->nformats; k++) {
+    char err[128];
+    if (rt_format_parse(m->formats[k]->text, m->formats[k]->len, &s->formats[k], err, sizeof err) != 0)
+      s->formats[k] = NULL; /* the host would have refused it; a record naming it prints nothing */
+  }
+  return s;
+}
+
+/* ---- arrays and scalars --------------------------------------------------------------- */
+
+static RtMap *new_map(void *ctx, const IrGlobal *g, int obj, const RtMapDesc *d) {
+  BpfSession *s = ctx;
+  char name[32];
+  blay_map_name(g, obj, name, sizeof name);
+  int fd = bpf_object__find_map_fd_by_name(s->obj, name);
+  if (fd < 0) {
+    errno = ENOENT;
+    return NULL;
+  }
+  return bmap_new(d, fd, s->ncpus);
+}
+
+static int ctl_read(BpfSession *s, BpfCtl *c) {
+  uint32_t zero = 0;
+  return bpf_map_lookup_elem(s->ctl_fd, &zero, c) ? -errno : 0;
+}
+
+static int ctl_write(BpfSession *s, const BpfCtl *c) {
+  uint32_t zero = 0;
+  return bpf_map_update_elem(s->ctl_fd, &zero, c, BPF_ANY) ? -errno : 0;
+}
+
+static int set_state(BpfSession *s, uint64_t state) {
+  BpfCtl c;
+  int rc = ctl_read(s, &c);
+  if (rc) return rc;
+  c.state = state;
+  if (state == BLAY_RUNNING) {
+    struct timespec rt, bt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    clock_gettime(CLOCK_BOOTTIME, &bt);
+    c.wall_offset = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
+  }
+  return ctl_write(s, &c);
+}
+
+/* Scalars and scalar statistics between the interpreter and the kernel. */
+static int sync_scalars(BpfSession *s, IrInterp *in, bool to_kernel) {
+  const IrModule *m = s->m;
+  uint32_t zero = 0;
+  char *glob = calloc(1, s->l->glob_size);
+  if (!glob) return -ENOMEM;
+  int rc = 0;
+  if (!to_kernel && bpf_map_lookup_elem(s->glob_fd, &zero, glob)) rc = -errno;
+  size_t maxlen = (size_t)s->l->maxstringlen;
+  for (int k = 0; k < m->nglobals && !rc; k++) {
+    const IrGlobal *g = m->globals[k];
+    const BlayGlobal *bg = &s->l->globals[k];
+    if (g->kind == IR_GLOBAL_SCALAR) {
+      if (g->value == IR_STR) {
+        char *hs = ir_interp_global_str(in, g);
+        if (to_kernel)
+          memcpy(glob + bg->off, hs, strnlen(hs, maxlen - 1));
+        else
+          snprintf(hs, maxlen, "%.*s", (int)(maxlen - 1), glob + bg->off);
+      } else if (to_kernel) {
+        memcpy(glob + bg->off, ir_interp_global_long(in, g), 8);
+      } else {
+        memcpy(ir_interp_global_long(in, g), glob + bg->off, 8);
+      }
+      continue;
+    }
+    if (g->kind != IR_GLOBAL_STAT) continue;
+    for (int o = 0; o < bg->nobj && !rc; o++) {
+      RtStat *st = ir_interp_global_stat(in, g, o);
+      char name[32];
+      blay_map_name(g, o, name, sizeof name);
+      int fd = bpf_object__find_map_fd_by_name(s->obj, name);
+      size_t cs = rt_stat_cell_size(&bg->desc[o]), stride = (cs + 7) & ~(size_t)7;
+      char *cells = calloc((size_t)s->ncpus, stride);
+      if (!cells || fd < 0 || !st) {
+        free(cells);
+        rc = -ENOMEM;
+        break;
+      }
+      if (!to_kernel && bpf_map_lookup_elem(fd, &zero, cells)) rc = -errno;
+      for (int c = 0; c < s->ncpus && !rc; c++) {
+        if (to_kernel)
+          memcpy(cells + (size_t)c * stride, rt_stat_cpu(st, c), cs);
+        else
+          memcpy(rt_stat_cpu(st, c), cells + (size_t)c * stride, cs);
+      }
+      if (!rc && to_kernel && bpf_map_update_elem(fd, &zero, cells, BPF_ANY)) rc = -errno;
+      free(cells);
+    }
+  }
+  if (!rc && to_kernel && bpf_map_update_elem(s->glob_fd, &zero, glob, BPF_ANY)) rc = -errno;
+  free(glob);
+  return rc;
+}
+
+/* ---- attaching ----------------------------------------------------------------------- */
+
+static int keep_link(BpfSession *s, struct bpf_link *lk) {
+  if (s->nlinks == s->cap_links) {
+    int nc = s->cap_links ? s->cap_links * 2 : 16;
+    struct bpf_link **nl = realloc(s->links, sizeof *nl * (size_t)nc);
+    if (!nl) return -ENOMEM;
+    s->links = nl;
+    s->cap_links = nc;
+  }
+  s->links[s->nlinks++] = lk;
+  return 0;
+}
+
+static int keep_pfd(BpfSession *s, int fd) {
+  if (s->npfds == s->cap_pfds) {
+    int nc = s->cap_pfds ? s->cap_pfds * 2 : 16;
+    int *np = realloc(s->pfds, sizeof *np * (size_t)nc);
+    if (!np) return -ENOMEM;
+    s->pfds = np;
+    s->cap_pfds = nc;
+  }
+  s->pfds[s->npfds++] = fd;
+  return 0;
+}
+
+typedef struct TpAttach {
+  BpfSession *s;
+  struct bpf_program *prog;
+  int n;
+  int rc;
+  char failed[200];
+} TpAttach;
+
+static int attach_tp_one(void *ctx, const char *system, const char *name) {
+  TpAttach *t = ctx;
+  struct bpf_link *lk = bpf_program__attach_tracepoint(t->prog, system, name);
+  if (!lk) {
+    t->rc = -errno;
+    snprintf(t->failed, sizeof t->failed, "%s:%s", system, name);
+    return 1;
+  }
+  t->n++;
+  return keep_link(t->s, lk) ? 1 : 0;
+}
+
+static int attach_perf(BpfSession *s, struct bpf_program *prog, const BattachSpec *sp, const char *pp, FILE *err) {
+  int ncpu = sp->one_cpu ? 1 : s->ncpus;
+  int attached = 0;
+  for (int cpu = 0; cpu < ncpu; cpu++) {
+    struct perf_event_attr a = {.size = sizeof a, .type = sp->perf_type, .config = sp->perf_config};
+    if (sp->freq) {
+      a.freq = 1;
+      a.sample_freq = sp->period;
+    } else {
+      a.sample_period = sp->period;
+    }
+    int fd = (int)syscall(__NR_perf_event_open, &a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENODEV || errno == ENXIO) continue; /* an offline CPU */
+      fprintf(err, "ERROR: probe %s: the kernel refused its perf event: %s\n", pp, strerror(errno));
+      return -1;
+    }
+    if (keep_pfd(s, fd)) return -1;
+    struct bpf_link *lk = bpf_program__attach_perf_event(prog, fd);
+    if (!lk || keep_link(s, lk)) {
+      fprintf(err, "ERROR: probe %s: attaching to its perf event failed: %s\n", pp, strerror(errno));
+      return -1;
+    }
+    attached++;
+  }
+  if (!attached) {
+    fprintf(err, "ERROR: probe %s: no CPU accepted its perf event\n", pp);
+    return -1;
+  }
+  return 0;
+}
+
+static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
+  BpfSession *s = ctx;
+  FILE *err = ir_session_err(is);
+  (void)in;
+  if (set_state(s, BLAY_STARTING)) {
+    fprintf(err, "ERROR: cannot write the BPF session's control block: %s\n", strerror(errno));
+    return -1;
+  }
+  for (int k = 0; k < s->m->nprobes; k++) {
+    const IrProbe *p = s->m->probes[k];
+    if (p->site != IR_SITE_KERNEL) continue;
+    char name[64];
+    snprintf(name, sizeof name, "probe_%d", p->index);
+    struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
+    BattachSpec sp;
+    if (!prog || battach_parse(p->pp, &sp) != 0) {
+      fprintf(err, "ERROR: probe %s: not in the BPF object\n", p->pp);
+      return -1;
+    }
+    if (sp.kind == BATT_PERF) {
+      if (attach_perf(s, prog, &sp, p->pp, err)) return -1;
+      continue;
+    }
+    if (sp.kind != BATT_TRACEPOINT) {
+      fprintf(err, "ERROR: %s\n", sp.why);
+      return -1;
+    }
+    TpAttach t = {.s = s, .prog = prog};
+    char pat[200];
+    snprintf(pat, sizeof pat, "%s:%s", sp.system, sp.event);
+    int rc = tfs_event_glob(pat, attach_tp_one, &t);
+    if (t.rc) {
+      fprintf(err, "ERROR: probe %s: attaching to tracepoint %s failed: %s\n", p->pp, t.failed, strerror(-t.rc));
+      return -1;
+    }
+    if (rc < 0 || t.n == 0) {
+      if (p->ep && p->ep->optional) continue;
+      fprintf(err, "ERROR: probe %s: no tracepoint matches '%s'%s%s\n", p->pp, pat, rc < 0 ? ": " : "",
+              rc < 0 ? strerror(-rc) : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- records ------------------------------------------------------------------------------ */
+
+static int on_record(void *ctx, void *data, size_t size) {
+  BpfSession *s = ctx;
+  const BlayHeader *h = data;
+  if (size < sizeof *h || h->site >= (uint32_t)s->l->nsites) return 0;
+  const BlaySite *site = &s->l->sites[h->site];
+  const char *rec = data;
+  RtBuf *out = ir_session_out(s->s);
+  if (site->nargs > s->cap_args) {
+    RtArg *na = realloc(s->args, sizeof *na * (size_t)site->nargs);
+    if (!na) return -ENOMEM;
+    s->args = na;
+    s->cap_args = site->nargs;
+  }
+  for (int k = 0; k < site->nargs; k++) {
+    const BlayArg *a = &site->args[k];
+    if (a->kind == RT_ARG_LONG) {
+      int64_t v;
+      memcpy(&v, rec + a->off, 8);
+      s->args[k] = rt_arg_long(v);
+    } else {
+      s->args[k] = rt_arg_str(rec + a->off, strnlen(rec + a->off, a->size));
+    }
+  }
+  switch (site->kind) {
+  case BLAY_PRINTF: {
+    RtErr err = {0};
+    const RtFormat *f = site->format >= 0 && site->format < s->m->nformats ? s->formats[site->format] : NULL;
+    if (f && rt_format(out, f, s->args, site->nargs, &err) != 0 && err.set) {
+      if (ir_session_error(s->s, err.msg, site->inst->loc)) s->stop = true;
+    }
+    break;
+  }
+  case BLAY_FAIL: {
+    char buf[256];
+    const char *msg = site->nargs ? s->args[0].s : blay_fail_message(s->l, (int)h->site, h->code, buf, sizeof buf);
+    char mb[1024];
+    snprintf(mb, sizeof mb, "%.*s", site->nargs ? (int)s->args[0].len : (int)strlen(msg), msg);
+    s->error_records++;
+    if (ir_session_error(s->s, mb, site->inst->loc)) s->stop = true;
+    break;
+  }
+  case BLAY_EXIT:
+    s->exit_seen = true;
+    break;
+  case BLAY_WARN:
+    ir_session_flush(s->s);
+    fprintf(ir_session_err(s->s), "WARNING: %.*s\n", (int)s->args[0].len, s->args[0].s);
+    break;
+  case BLAY_LOG:
+    rt_buf_append(out, s->args[0].s, s->args[0].len);
+    rt_buf_append(out, "\n", 1);
+    break;
+  }
+  return 0;
+}
+
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
+  BpfSession *s = ctx;
+  FILE *err = ir_session_err(is);
+  s->s = is;
+  if (sync_scalars(s, in, true) != 0) {
+    fprintf(err, "ERROR: cannot copy the globals into the kernel: %s\n", strerror(errno));
+    return;
+  }
+  int ev_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_events");
+  s->rb = ring_buffer__new(ev_fd, on_record, s, NULL);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  int sfd = signalfd(-1, ir_session_sigset(is), SFD_CLOEXEC | SFD_NONBLOCK);
+  if (!s->rb || ep < 0 || sfd < 0) {
+    fprintf(err, "ERROR: cannot read the BPF ring buffer: %s\n", strerror(errno));
+    if (ep >= 0) close(ep);
+    if (sfd >= 0) close(sfd);
+    return;
+  }
+  struct epoll_event e1 = {.events = EPOLLIN, .data.u32 = 1}, e2 = {.events = EPOLLIN, .data.u32 = 2};
+  epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &e1);
+  epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e2);
+  if (set_state(s, BLAY_RUNNING)) {
+    fprintf(err, "ERROR: cannot start the kernel probes: %s\n", strerror(errno));
+    close(ep);
+    close(sfd);
+    return;
+  }
+  int64_t deadline = s->o.timeout_ms > 0 ? now_ms() + s->o.timeout_ms : 0;
+  while (!s->stop && !s->exit_seen && ir_session_running(is)) {
+    int wait = 1000;
+    if (deadline) {
+      int64_t left = deadline - now_ms();
+      if (left <= 0) break;
+      if (left < wait) wait = (int)left;
+    }
+    struct epoll_event got[2];
+    int n = epoll_wait(ep, got, 2, wait);
+    if (n < 0 && errno != EINTR) break;
+    bool sig = false;
+    for (int k = 0; k < n; k++)
+      if (got[k].data.u32 == 2) sig = true;
+    ring_buffer__consume(s->rb);
+    if (ir_session_flush(is) != 0) break;
+    if (sig) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+      }
+      break;
+    }
+  }
+  close(ep);
+  close(sfd);
+  if (s->exit_seen || s->stop || !ir_session_running(is)) ir_session_exit(is);
+}
+
+static int phase_detach(void *ctx, IrSession *is, IrInterp *in) {
+  BpfSession *s = ctx;
+  FILE *err = ir_session_err(is);
+  s->s = is;
+  int rc = 0;
+  set_state(s, BLAY_STOPPING);
+  for (int k = 0; k < s->nlinks; k++) bpf_link__destroy(s->links[k]);
+  s->nlinks = 0;
+  for (int k = 0; k < s->npfds; k++) close(s->pfds[k]);
+  s->npfds = 0;
+  if (s->rb) ring_buffer__consume(s->rb); /* what handlers sent before they stopped */
+  ir_session_flush(is);
+  if (sync_scalars(s, in, false) != 0) {
+    fprintf(err, "ERROR: cannot copy the globals back from the kernel: %s\n", strerror(errno));
+    rc = -1;
+  }
+  BpfCtl c;
+  if (ctl_read(s, &c) == 0) {
+    if (c.lost)
+      fprintf(err, "WARNING: There were %llu transport failures: the ring buffer was full and %llu records were "
+                   "lost (-s MB enlarges it).\n",
+              (unsigned long long)c.lost, (unsigned long long)c.lost);
+    if (c.errors > (uint64_t)s->error_records)
+      fprintf(err, "WARNING: %llu runtime errors in kernel probes were not reported (their records were lost)\n",
+              (unsigned long long)(c.errors - (uint64_t)s->error_records));
+  }
+  return rc;
+}
+
+const IrKernelPhase *bpfs_phase(BpfSession *s) {
+  s->phase = (IrKernelPhase){.ctx = s,
+                             .new_map = new_map,
+                             .stat_ncpus = s->ncpus,
+                             .attach = phase_attach,
+                             .run = phase_run,
+                             .detach = phase_detach};
+  return &s->phase;
+}

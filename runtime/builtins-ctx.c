@@ -1,0 +1,62 @@
+/* builtins-ctx.c: context functions as they answer in a probe that runs on
+ * the host (begin, end, error): the process running the probe is stapjit
+ * itself, as stap's begin and end probes run in the context of its own
+ * staprun/stapio process.  Kernel probes get these values from the
+ * backend, not from here. */
+#include "builtins.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t rt_bi_pid(RtCtx *c) { return (void)c, getpid(); }
+int64_t rt_bi_tid(RtCtx *c) { return (void)c, (int64_t)syscall(SYS_gettid); }
+int64_t rt_bi_ppid(RtCtx *c) { return (void)c, getppid(); }
+int64_t rt_bi_uid(RtCtx *c) { return (void)c, getuid(); }
+int64_t rt_bi_gid(RtCtx *c) { return (void)c, getgid(); }
+int64_t rt_bi_euid(RtCtx *c) { return (void)c, geteuid(); }
+int64_t rt_bi_egid(RtCtx *c) { return (void)c, getegid(); }
+
+int64_t rt_bi_cpu(RtCtx *c) {
+  (void)c;
+  int n = sched_getcpu();
+  return n < 0 ? 0 : n;
+}
+
+/* The kernel's comm: at most 15 bytes of the program's name. */
+const char *rt_bi_execname(RtCtx *c) {
+  char comm[16] = "";
+  FILE *f = fopen("/proc/self/comm", "r");
+  if (f) {
+    if (fgets(comm, sizeof comm, f)) comm[strcspn(comm, "\n")] = 0;
+    fclose(f);
+  }
+  snprintf(c->ret, (size_t)rt_limits()->maxstringlen, "%s", comm);
+  return c->ret;
+}
+
+int64_t rt_bi_ktime_get_ns(RtCtx *c) {
+  (void)c;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* jiffies: the kernel's tick counter, which /proc/timer_list shows (root
+ * only); the host has no other way to read it. */
+int64_t rt_bi_jiffies(RtCtx *c) {
+  FILE *f = fopen("/proc/timer_list", "r");
+  char line[256];
+  int64_t v = -1;
+  while (f && v < 0 && fgets(line, sizeof line, f))
+    if (!strncmp(line, "jiffies: ", 9)) v = strtoll(line + 9, NULL, 10);
+  if (f) fclose(f);
+  if (v < 0) {
+    rt_ctx_error(c, "jiffies cannot be read on the host (/proc/timer_list)");
+    return 0;
+  }
+  return v;
+}
