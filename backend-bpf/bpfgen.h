@@ -15,6 +15,7 @@ typedef struct BpfGenOptions {
   size_t sz;               /* sizeof(BpfGenOptions) */
   bool optimize;           /* run LLVM's -O2 pipeline on the module */
   int64_t maxaction;       /* MAXACTION: statements per kernel probe hit */
+  int64_t maxerrors;       /* MAXERRORS: a handler whose error is one too many stops the session */
   FILE *dump_llvm;         /* print the LLVM IR (after optimisation) here */
   FILE *dump_asm;          /* print the BPF assembly here, source lines interleaved */
 } BpfGenOptions;

@@ -65,7 +65,8 @@ typedef struct BpfCtl {
 
 typedef struct BlayHeader {
   uint32_t site;
-  uint32_t code; /* BLAY_FAIL: which of the op's messages (blay_fail_message) */
+  uint32_t code; /* BLAY_FAIL: which of the op's messages, or an errno they quote */
+  uint64_t aux;  /* BLAY_FAIL: a value the message quotes (a faulting address) */
 } BlayHeader;
 
 typedef enum BlaySiteKind {
@@ -119,7 +120,7 @@ int blay_site_of(const BpfLayout *l, const IrInst *inst);
 /* Bytes a string value of inst occupies in a record or a slot. */
 uint32_t blay_str_slot(const BpfLayout *l, const IrInst *v);
 /* The message of a BLAY_FAIL record without a string argument. */
-const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, char *buf, size_t len);
+const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint64_t aux, char *buf, size_t len);
 /* A map's name for global g, object obj ("stp_a3_0"). */
 void blay_map_name(const IrGlobal *g, int obj, char *buf, size_t len);
 

@@ -65,6 +65,7 @@ typedef struct Fn {
   uint32_t nscopes;
   const IrBlock *cur_block;
   bool failed;
+  LLVMValueRef fail_aux, fail_code; /* set around a fail_if whose message quotes run-time values */
 } Fn;
 
 static uint32_t round8(uint64_t n) { return (uint32_t)((n + 7) & ~(uint64_t)7); }
@@ -280,7 +281,14 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, ok);
   bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
-  bb_store32(g, rec, offsetof(BlayHeader, code), code);
+  if (F->fail_code) {
+    LLVMValueRef st = LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, F->fail_code, g->i32, ""),
+                                     bb_gep(g, rec, offsetof(BlayHeader, code)));
+    LLVMSetAlignment(st, 4);
+  } else {
+    bb_store32(g, rec, offsetof(BlayHeader, code), code);
+  }
+  bb_store64(g, rec, offsetof(BlayHeader, aux), F->fail_aux ? F->fail_aux : bb_c64(g, 0));
   for (int k = 0; k < s->nargs; k++) {
     const BlayArg *a = &s->args[k];
     if (a->kind == RT_ARG_LONG)
@@ -303,7 +311,7 @@ static void raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef m
     LLVMValueRef text = msg;
     if (!text) {
       char buf[200];
-      const char *t = blay_fail_message(g->l, (int)(s - g->l->sites), code, buf, sizeof buf);
+      const char *t = blay_fail_message(g->l, (int)(s - g->l->sites), code, 0, buf, sizeof buf);
       text = gen_rodata_str(g, t, strlen(t) + 1);
     }
     LLVMBuildStore(g->b, text, F->errmsg);
@@ -316,7 +324,16 @@ static void raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef m
     const IrInst *iargs[1] = {inst->nargs ? inst->args[0] : NULL};
     send_record(F, s, code, msg ? args : NULL, msg ? iargs : NULL);
   }
-  bb_atomic_add(g, bb_gep(g, F->ctl, offsetof(BpfCtl, errors)), bb_c64(g, 1));
+  /* Past MAXERRORS the session ends: stop every handler now, as stap's
+   * error state does, and let the host (which counts the records) wind up. */
+  LLVMValueRef nerr = LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, bb_gep(g, F->ctl, offsetof(BpfCtl, errors)),
+                                         bb_c64(g, 1), LLVMAtomicOrderingMonotonic, false);
+  LLVMBasicBlockRef stop = bb_block(g, "err.stop"), out = bb_block(g, "err.out");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, nerr, bb_c64(g, g->o->maxerrors), ""), stop, out);
+  LLVMPositionBuilderAtEnd(g->b, stop);
+  bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
+  LLVMBuildBr(g->b, out);
+  LLVMPositionBuilderAtEnd(g->b, out);
   LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
 }
 
@@ -675,6 +692,19 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
     fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLE, n, bb_c64(g, 0), ""), i, 0, true);
     return LLVMBuildURem(g->b, r, n, "");
   }
+  /* kernel_string(), user_long() ...: reads of memory (gen-ctx.c) */
+  LLVMValueRef margs[2] = {i->nargs > 0 ? V(i->args[0]) : NULL, i->nargs > 1 ? V(i->args[1]) : NULL};
+  LLVMValueRef dst = i->type == IR_STR ? str_region(F, i) : NULL;
+  LLVMValueRef fault = NULL, code = NULL, mv = NULL;
+  if (gen_mem_builtin(g, name, margs, i->nargs, dst, dst ? str_bound(F, i) : 0, &mv, &fault, &code)) {
+    if (fault) {
+      F->fail_aux = margs[0];
+      F->fail_code = code;
+      fail_if(F, fault, i, 0, true);
+      F->fail_aux = F->fail_code = NULL;
+    }
+    return mv;
+  }
   *ok = false;
   return NULL;
 }
@@ -854,7 +884,10 @@ static void emit_inst(Fn *F, const IrInst *i) {
   case IR_PRINTF: emit_printf(F, i); break;
   case IR_SPRINTF: unsupported(F, i, "sprintf"); break;
   case IR_REGEX: unsupported(F, i, "regular expression matching"); break;
-  case IR_CTX: unsupported(F, i, "target variable access"); break;
+  case IR_CTX:
+    v = gen_ctx_read(g, F->p, F->ctxp, i);
+    if (!v) F->failed = true;
+    break;
   case IR_ACTIONS: {
     LLVMValueRef left = LLVMBuildSub(g->b, LLVMBuildLoad2(g->b, g->i64, F->actions, ""), bb_c64(g, i->imm), "");
     LLVMBuildStore(g->b, left, F->actions);

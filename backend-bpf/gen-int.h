@@ -75,6 +75,21 @@ LLVMValueRef bb_srem(Gen *g, LLVMValueRef a, LLVMValueRef b);
 /* A new basic block in the function being built. */
 LLVMBasicBlockRef bb_block(Gen *g, const char *name);
 
+/* ---- gen-ctx.c: target variables ---------------------------------------------------- */
+
+/* The value of context read i ($field ...) in kernel probe p, whose
+ * program's context argument is ctxp; NULL after a diagnostic. */
+LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i);
+
+/* The memory-reading builtins (kernel_string, kernel_string_n, user_string_n,
+ * kernel_long/int/short/char, user_long/int/short/char): false if name is
+ * not one.  String results go to dst (dst_size bytes).  *out is the value;
+ * *fault (i1) is set when the read can fail with an error and *code to
+ * what the message quotes (the helper's errno); both NULL when a failure
+ * gives 0 instead (user_long ...). */
+bool gen_mem_builtin(Gen *g, const char *name, LLVMValueRef *args, int nargs, LLVMValueRef dst, uint32_t dst_size,
+                     LLVMValueRef *out, LLVMValueRef *fault, LLVMValueRef *code);
+
 /* ---- gen-func.c ------------------------------------------------------------------------ */
 
 /* Emits the handler of kernel probe p as a program in section sec. */

@@ -165,9 +165,25 @@ int blay_site_of(const BpfLayout *l, const IrInst *inst) {
   return -1;
 }
 
-const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, char *buf, size_t len) {
+const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint64_t aux, char *buf, size_t len) {
   const IrInst *i = l->sites[site].inst;
   switch (i->op) {
+  case IR_BUILTIN: {
+    /* the wording of stap's conversions tapsets */
+    const char *name = builtin_name(i);
+    if (!strncmp(name, "kernel_string", 13))
+      snprintf(buf, len, "kernel string copy fault at 0x%llx [man error::fault]", (unsigned long long)aux);
+    else if (!strncmp(name, "user_string", 11))
+      snprintf(buf, len, "user string copy fault %d at 0x%llx [man error::fault]", (int32_t)code,
+               (unsigned long long)aux);
+    else if (!strncmp(name, "kernel_", 7))
+      snprintf(buf, len, "kernel %s copy fault at 0x%llx [man error::fault]", name + 7, (unsigned long long)aux);
+    else if (!strcmp(name, "randint"))
+      snprintf(buf, len, "range too wide");
+    else
+      snprintf(buf, len, "%s failed", name);
+    break;
+  }
   case IR_DIV:
   case IR_MOD: snprintf(buf, len, "division by 0"); break;
   case IR_ACTIONS: snprintf(buf, len, "MAXACTION exceeded"); break;

@@ -482,7 +482,7 @@ static int on_record(void *ctx, void *data, size_t size) {
   }
   case BLAY_FAIL: {
     char buf[256];
-    const char *msg = site->nargs ? s->args[0].s : blay_fail_message(s->l, (int)h->site, h->code, buf, sizeof buf);
+    const char *msg = site->nargs ? s->args[0].s : blay_fail_message(s->l, (int)h->site, h->code, h->aux, buf, sizeof buf);
     char mb[1024];
     snprintf(mb, sizeof mb, "%.*s", site->nargs ? (int)s->args[0].len : (int)strlen(msg), msg);
     s->error_records++;

@@ -234,6 +234,7 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
     BpfGenOptions go = {.sz = sizeof go,
                         .optimize = !o->unoptimized,
                         .maxaction = maxaction,
+                        .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
                         .dump_llvm = o->dump_llvm ? stdout : NULL,
                         .dump_asm = o->dump_asm ? stdout : NULL};
     rc = bpfgen_compile(m, out->layout, &go, &out->img, &s->diag);

@@ -60,3 +60,35 @@ int64_t rt_bi_jiffies(RtCtx *c) {
   }
   return v;
 }
+
+/* ---- memory reads ----------------------------------------------------------------------
+ *
+ * A begin or end probe has no probed task or kernel context whose memory an
+ * address could name, so every read faults, with the messages of stap's
+ * conversions tapsets; the user_* number readers give 0 on a fault, as
+ * stap's do. */
+
+static const char *kfault(RtCtx *c, const char *what, int64_t addr) {
+  rt_ctx_error(c, "kernel %s copy fault at 0x%llx [man error::fault]", what, (unsigned long long)addr);
+  c->ret[0] = 0;
+  return c->ret;
+}
+
+const char *rt_bi_kernel_string(RtCtx *c, int64_t addr) { return kfault(c, "string", addr); }
+const char *rt_bi_kernel_string_n(RtCtx *c, int64_t addr, int64_t n) { return (void)n, kfault(c, "string", addr); }
+
+const char *rt_bi_user_string_n(RtCtx *c, int64_t addr, int64_t n) {
+  (void)n;
+  rt_ctx_error(c, "user string copy fault %d at 0x%llx [man error::fault]", -14, (unsigned long long)addr);
+  c->ret[0] = 0;
+  return c->ret;
+}
+
+int64_t rt_bi_kernel_long(RtCtx *c, int64_t addr) { return kfault(c, "long", addr), 0; }
+int64_t rt_bi_kernel_int(RtCtx *c, int64_t addr) { return kfault(c, "int", addr), 0; }
+int64_t rt_bi_kernel_short(RtCtx *c, int64_t addr) { return kfault(c, "short", addr), 0; }
+int64_t rt_bi_kernel_char(RtCtx *c, int64_t addr) { return kfault(c, "char", addr), 0; }
+int64_t rt_bi_user_long(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
+int64_t rt_bi_user_int(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
+int64_t rt_bi_user_short(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
+int64_t rt_bi_user_char(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
