@@ -114,6 +114,7 @@ LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrI
   const TfsField *f0 = NULL;
   for (int k = 0; k < evs.n; k++) {
     const TfsField *f = tfs_event_field(evs.ev[k], field);
+    if (!f && !strcmp(field, "return")) f = tfs_event_field(evs.ev[k], "ret"); /* $return of sys_exit_* */
     if (!f) {
       gen_error(g, i->loc, "tracepoint %s:%s has no field '%s'", evs.ev[k]->system, evs.ev[k]->name, field);
       free_events(&evs);

@@ -120,4 +120,10 @@ const char *cli_kconfig_lookup(void *ctx, const char *name);
  * been looked up yet. */
 const char *cli_kconfig_source(const CliKconfig *k);
 
+/* syscalls.c: tapset text with the syscall.NAME[.return] aliases of the
+ * syscalls matching any of the globs, from the running kernel's tracepoints;
+ * *count gets how many.  malloc'd; NULL with errno when tracefs cannot be
+ * read. */
+char *cli_syscall_tapset(const char *const *patterns, int npatterns, int *count);
+
 #endif

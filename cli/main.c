@@ -114,11 +114,42 @@ static int run_pass1(FeSession *s, const CliOptions *o, const Diag **mark) {
   return failed ? -1 : 0;
 }
 
+/* The syscall.* aliases the user's probe points can name, generated from
+ * the kernel's tracepoints (syscalls.c) only when some point starts with
+ * "syscall": most scripts never pay for reading the catalogue. */
+static int load_syscall_aliases(FeSession *s) {
+  enum { MAXPAT = 64 };
+  const char *pats[MAXPAT];
+  int n = 0;
+  for (int k = 0; s->user && k < s->user->probes.n; k++) {
+    const AstProbe *p = s->user->probes.items[k];
+    for (int j = 0; j < p->npoints; j++) {
+      const AstProbePoint *pt = p->points[j];
+      if (!pt->ncomps || strcmp(pt->comps[0].name, "syscall") != 0) continue;
+      const char *pat = pt->ncomps > 1 && !strchr(pt->comps[1].name, '{') ? pt->comps[1].name : "*";
+      if (!strcmp(pat, "**")) pat = "*";
+      if (n < MAXPAT) pats[n++] = pat;
+    }
+  }
+  if (!n) return 0;
+  int count;
+  char *text = cli_syscall_tapset(pats, n, &count);
+  if (!text) {
+    fprintf(stderr, "stapjit: cannot read the kernel's syscall tracepoints for syscall.* probes: %s\n",
+            strerror(errno));
+    return 0; /* the probe points then fail to resolve, with their locations */
+  }
+  int rc = fe_load_tapset_text(s, "<syscalls>", text);
+  free(text);
+  return rc;
+}
+
 /* Pass 2: elaboration.  Returns 0 or -1. */
 static int run_pass2(FeSession *s, const CliOptions *o, const Diag **mark) {
   PassClock c;
   clock_start(&c);
-  int rc = fe_elaborate(s);
+  int rc = load_syscall_aliases(s);
+  if (rc == 0) rc = fe_elaborate(s);
   bool failed = rc != 0 || s->diag.nerrors > 0 || !s->prog;
   print_new_diags(s, mark);
   if (o->verbose) print_pass2_line(s, &c);

@@ -69,6 +69,10 @@ int fe_load_user(FeSession *s, const char *path_or_text, bool is_text);
  * parsed after it.  Returns 0, or -1 with a diagnostic. */
 int fe_load_macro_file(FeSession *s, const char *path);
 
+/* Adds a library file made by the caller (name as messages show it; text
+ * copied), used lazily like the tapset dir's.  0, or -1 with diagnostics. */
+int fe_load_tapset_text(FeSession *s, const char *name, const char *text);
+
 /* Parses every .stp/.stpm file in the tapset dir and -I dirs (once). */
 int fe_load_tapsets(FeSession *s);
 

@@ -55,6 +55,14 @@ int fe_load_user(FeSession *s, const char *path_or_text, bool is_text) {
   return s->user ? 0 : -1;
 }
 
+int fe_load_tapset_text(FeSession *s, const char *name, const char *text) {
+  uint32_t id = srcset_add(&s->src, name, text, strlen(text), 1);
+  AstFile *f = fe_parse(s, id, true);
+  if (!f) return -1;
+  ptrvec_push(s->arena, &s->tapsets, f);
+  return 0;
+}
+
 static const char *const other_dirs[] = {"i386", "x86_64", "ia64",  "ppc64",  "powerpc", "s390",   "arm",
                                          "arm64", "mips",  "riscv", "loongarch64", "bpf", "linux", "dyninst"};
 
