@@ -61,6 +61,7 @@ typedef struct BpfCtl {
   uint64_t errors;  /* runtime errors raised in kernel handlers */
   uint64_t skipped; /* handler hits skipped (not RUNNING) */
   int64_t wall_offset; /* CLOCK_REALTIME - CLOCK_BOOTTIME in ns, for gettimeofday_*() */
+  int64_t target;      /* target(): the -c command's or -x process's pid (rt_target()), or 0 */
 } BpfCtl;
 
 typedef struct BlayHeader {
@@ -75,7 +76,10 @@ typedef enum BlaySiteKind {
   BLAY_EXIT,   /* exit() */
   BLAY_WARN,   /* warn(msg) */
   BLAY_LOG,    /* log(msg) */
+  BLAY_BACKTRACE, /* print_backtrace(): header.aux frames, their addresses after the header */
 } BlaySiteKind;
+
+enum { BLAY_MAX_FRAMES = 32 }; /* kernel stack frames a backtrace keeps */
 
 typedef struct BlayArg {
   RtArgKind kind;
@@ -296,6 +300,50 @@ int tfs_syscall_list(const char *pattern, TfsSyscallFn fn, void *ctx);
  * syscall), or the errors of tfs_event_load. */
 int tfs_syscall_load(const char *name, TfsSyscall **out, char *err, size_t errlen);
 void tfs_syscall_free(TfsSyscall *sc);
+
+/* ---- saved objects (object.c) ------------------------------------------------
+ *
+ * What `stapjit -p4` writes and `stapjit-run` loads: the BPF ELF object with
+ * a ".stapjit" section that libbpf ignores, holding what the loader needs
+ * besides the programs: the IR text of the module (host probes run in the
+ * interpreter; the layout is recomputed from it), the source files that
+ * error messages quote, and the driver's session settings.  object.c has
+ * the byte format. */
+
+enum { BOBJ_VERSION = 1 }; /* bump on any change to the format, the IR text form or the layout contract */
+
+typedef struct BobjSource {
+  const char *path; /* as messages show it (NUL-terminated) */
+  const char *text; /* len bytes (NUL-terminated when read back) */
+  size_t len;
+} BobjSource;
+
+typedef struct BobjInfo {
+  const char *producer;  /* "stapjit 0.1.0" */
+  const char *ir;        /* ir_print_module's text, ir_len bytes */
+  size_t ir_len;
+  BobjSource *sources;   /* the files the IR's locations name */
+  int nsources;
+  const char **settings; /* the driver's "NAME=VALUE" strings (opaque here) */
+  int nsettings;
+} BobjInfo;
+
+/* The object elf (size bytes, as bpfgen_compile makes it) with info in its
+ * .stapjit section: *out (malloc'd, the caller's) of *out_size bytes.
+ * Returns 0, -EINVAL (elf is not a 64-bit little-endian BPF ELF object, or
+ * info lacks the producer or the IR), -EEXIST (it has the section already),
+ * or -ENOMEM. */
+int bobj_pack(const void *elf, size_t size, const BobjInfo *info, void **out, size_t *out_size);
+
+/* Reads a saved object's .stapjit section into *info.  The strings point
+ * into data (which must outlive info) and are NUL-terminated; the sources
+ * and settings arrays are malloc'd: release with bobj_info_free.  Returns 0;
+ * -EINVAL not a BPF ELF object, -ENOENT no .stapjit section, -EPROTO an
+ * object of another format version, -EBADMSG damaged (checksum, sizes,
+ * entries), -ENOMEM; on failure err receives a message for the user that
+ * completes "FILE: ...". */
+int bobj_unpack(const void *data, size_t size, BobjInfo *info, char *err, size_t errlen);
+void bobj_info_free(BobjInfo *info); /* takes a zeroed info too */
 
 /* ---- running an object (session.c) ------------------------------------------
  *

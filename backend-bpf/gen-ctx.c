@@ -13,6 +13,7 @@
 
 #include <linux/bpf.h>
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -242,4 +243,97 @@ bool gen_mem_builtin(Gen *g, const char *name, LLVMValueRef *args, int nargs, LL
   }
   *out = v;
   return true;
+}
+
+/* ---- the probe point and the kernel stack ------------------------------------------------ */
+
+/* "0x" and 16 hex digits of v at p (18 bytes). */
+static void put_hex(Gen *g, LLVMValueRef p, LLVMValueRef v) {
+  LLVMBuildStore(g->b, LLVMConstInt(g->i8, '0', false), p);
+  LLVMBuildStore(g->b, LLVMConstInt(g->i8, 'x', false), bb_gep(g, p, 1));
+  for (int k = 0; k < 16; k++) {
+    LLVMValueRef nib = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, v, bb_c64(g, 60 - 4 * k), ""), bb_c64(g, 15), "");
+    LLVMValueRef digit = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, nib, bb_c64(g, 10), ""),
+                                         LLVMBuildAdd(g->b, nib, bb_c64(g, '0'), ""),
+                                         LLVMBuildAdd(g->b, nib, bb_c64(g, 'a' - 10), ""), "");
+    LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, digit, g->i8, ""), bb_gep(g, p, 2 + (uint64_t)k));
+  }
+}
+
+/* A stack slot of n bytes in the entry block. */
+static LLVMValueRef entry_buf(Gen *g, unsigned n) {
+  LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(LLVMGetInsertBlock(g->b)));
+  LLVMValueRef first = LLVMGetFirstInstruction(entry);
+  LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
+  if (first)
+    LLVMPositionBuilderBefore(b, first);
+  else
+    LLVMPositionBuilderAtEnd(b, entry);
+  LLVMValueRef slot = LLVMBuildAlloca(b, LLVMArrayType(g->i64, n / 8), "stack");
+  LLVMSetAlignment(slot, 8);
+  LLVMDisposeBuilder(b);
+  return slot;
+}
+
+bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef ctl, const IrInst *i, LLVMValueRef dst,
+                     uint32_t dst_size, LLVMValueRef *out) {
+  const char *name = ((const IrBuiltin *)i->aux)->name;
+  *out = NULL;
+  if (!strcmp(name, "pp")) {
+    if (!dst) return false;
+    LLVMValueRef s = gen_rodata_str(g, p->pp, strlen(p->pp) + 1);
+    bb_read_str(g, dst, dst_size, s);
+    *out = dst;
+    return true;
+  }
+  if (!strcmp(name, "backtrace")) {
+    /* frames that fit the string: "0x" + 16 digits + a space each */
+    unsigned max = dst_size / 19 < BLAY_MAX_FRAMES ? dst_size / 19 : BLAY_MAX_FRAMES;
+    if (!dst || max == 0) return false;
+    LLVMValueRef buf = entry_buf(g, 8 * max);
+    LLVMValueRef a[4] = {ctxp, buf, LLVMConstInt(g->i32, 8 * max, false), bb_c64(g, 0)};
+    LLVMValueRef n = bb_helper(g, BPF_FUNC_get_stack, g->i64, a, 4);
+    LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);
+    LLVMValueRef frames = LLVMBuildAShr(g->b, n, bb_c64(g, 3), "");
+    for (unsigned k = 0; k < max; k++) { /* unrolled: max is small and the verifier sees constants */
+      LLVMBasicBlockRef put = bb_block(g, "bt.put"), next = bb_block(g, "bt.next");
+      LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, frames, bb_c64(g, k), ""), put, next);
+      LLVMPositionBuilderAtEnd(g->b, put);
+      LLVMValueRef addr = bb_load64(g, buf, 8 * k);
+      LLVMValueRef at = bb_gep(g, dst, 19 * k);
+      put_hex(g, at, addr);
+      /* a space before the next frame, or the end */
+      LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), bb_gep(g, at, 18));
+      if (k > 0) LLVMBuildStore(g->b, LLVMConstInt(g->i8, ' ', false), bb_gep(g, dst, 19 * k - 1));
+      LLVMBuildBr(g->b, next);
+      LLVMPositionBuilderAtEnd(g->b, next);
+    }
+    *out = dst;
+    return true;
+  }
+  if (!strcmp(name, "print_backtrace")) {
+    int site = blay_site_of(g->l, i);
+    if (site < 0) return false;
+    const BlaySite *s = &g->l->sites[site];
+    LLVMValueRef rec = bb_ringbuf_reserve(g, s->size);
+    LLVMBasicBlockRef ok = bb_block(g, "bt.rec"), lost = bb_block(g, "bt.lost"), done = bb_block(g, "bt.sent");
+    LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, ok);
+    LLVMPositionBuilderAtEnd(g->b, lost);
+    bb_atomic_add(g, bb_gep(g, ctl, offsetof(BpfCtl, lost)), bb_c64(g, 1));
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, ok);
+    bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
+    bb_store32(g, rec, offsetof(BlayHeader, code), 0);
+    LLVMValueRef a[4] = {ctxp, bb_gep(g, rec, sizeof(BlayHeader)), LLVMConstInt(g->i32, 8 * BLAY_MAX_FRAMES, false),
+                         bb_c64(g, 0)};
+    LLVMValueRef n = bb_helper(g, BPF_FUNC_get_stack, g->i64, a, 4);
+    LLVMValueRef frames = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, n, bb_c64(g, 0), ""), bb_c64(g, 0),
+                                          LLVMBuildAShr(g->b, n, bb_c64(g, 3), ""), "");
+    bb_store64(g, rec, offsetof(BlayHeader, aux), frames);
+    bb_ringbuf_submit(g, rec);
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, done);
+    return true;
+  }
+  return false;
 }

@@ -686,11 +686,17 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
     return LLVMBuildAdd(g->b, mono, bb_load64(g, F->ctl, offsetof(BpfCtl, wall_offset)), "");
   }
   if (!strcmp(name, "jiffies")) return bb_helper(g, BPF_FUNC_jiffies64, g->i64, NULL, 0);
+  if (!strcmp(name, "target")) return bb_load64(g, F->ctl, offsetof(BpfCtl, target)); /* written before RUNNING */
   if (!strcmp(name, "randint")) {
     LLVMValueRef r = LLVMBuildZExt(g->b, bb_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0), g->i64, "");
     LLVMValueRef n = V(i->args[0]);
     fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLE, n, bb_c64(g, 0), ""), i, 0, true);
     return LLVMBuildURem(g->b, r, n, "");
+  }
+  /* pp(), backtrace(), print_backtrace() (gen-ctx.c) */
+  {
+    LLVMValueRef out = NULL, d = i->type == IR_STR ? str_region(F, i) : NULL;
+    if (gen_ctx_builtin(g, F->p, F->ctxp, F->ctl, i, d, d ? str_bound(F, i) : 0, &out)) return out;
   }
   /* kernel_string(), user_long() ...: reads of memory (gen-ctx.c) */
   LLVMValueRef margs[2] = {i->nargs > 0 ? V(i->args[0]) : NULL, i->nargs > 1 ? V(i->args[1]) : NULL};

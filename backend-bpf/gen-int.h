@@ -90,6 +90,13 @@ LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrI
 bool gen_mem_builtin(Gen *g, const char *name, LLVMValueRef *args, int nargs, LLVMValueRef dst, uint32_t dst_size,
                      LLVMValueRef *out, LLVMValueRef *fault, LLVMValueRef *code);
 
+/* pp(), backtrace(), print_backtrace() of kernel probe p (ctl: the control
+ * block, for lost records): false if i's builtin is not one of them.
+ * String results go to dst (dst_size bytes); *out gets the value, NULL for
+ * print_backtrace. */
+bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef ctl, const IrInst *i, LLVMValueRef dst,
+                     uint32_t dst_size, LLVMValueRef *out);
+
 /* ---- gen-func.c ------------------------------------------------------------------------ */
 
 /* Emits the handler of kernel probe p as a program in section sec. */

@@ -132,7 +132,7 @@ static int make_maps(Gen *g) {
       }
       if (mi < 0) return -ENOMEM;
       if (o == 0) g->gmap[k] = mi;
-      g->maps[mi].loc = ig->sym ? ig->sym->loc : (SrcLoc){0};
+      g->maps[mi].loc = ig->loc;
     }
   }
   return 0;

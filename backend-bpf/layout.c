@@ -44,6 +44,7 @@ static int site_kind(const IrInst *i) {
     if (!strcmp(builtin_name(i), "exit")) return BLAY_EXIT;
     if (!strcmp(builtin_name(i), "warn")) return BLAY_WARN;
     if (!strcmp(builtin_name(i), "log")) return BLAY_LOG;
+    if (!strcmp(builtin_name(i), "print_backtrace")) return BLAY_BACKTRACE;
     return BLAY_FAIL; /* error(), and builtins that can fail */
   default: return ir_op_flags(i->op) & IRF_FAIL ? BLAY_FAIL : -1;
   }
@@ -79,6 +80,7 @@ static int add_site(BpfLayout *l, int *cap, const IrInst *i, int kind) {
     off += s->args[k].size;
   }
   if (kind == BLAY_PRINTF) s->format = ((const IrFormat *)i->aux)->id;
+  if (kind == BLAY_BACKTRACE) off += 8 * BLAY_MAX_FRAMES;
   s->size = off;
   return 0;
 }
@@ -105,13 +107,13 @@ static int layout_globals(BpfLayout *l, DiagList *diag) {
     for (int o = 0; o < bg->nobj; o++) {
       RtErr err = {0};
       if (ir_global_stat_desc(m, g, o, &bg->desc[o], &err) != 0) {
-        diag_error(diag, g->sym ? g->sym->loc : (SrcLoc){0}, "statistic '%s': %s", g->name, err.msg);
+        diag_error(diag, g->loc, "statistic '%s': %s", g->name, err.msg);
         return -EINVAL;
       }
       if (g->kind != IR_GLOBAL_MAP) continue;
       bg->mdesc[o] = ir_global_map_desc(g, &bg->desc[o]);
       if (rt_map_layout(&bg->mdesc[o], &bg->mlay[o]) != 0) {
-        diag_error(diag, g->sym ? g->sym->loc : (SrcLoc){0}, "array '%s': no layout for its keys and values",
+        diag_error(diag, g->loc, "array '%s': no layout for its keys and values",
                    g->name);
         return -EINVAL;
       }

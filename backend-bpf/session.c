@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -45,6 +46,8 @@ struct BpfSession {
   struct bpf_object *obj;
   int ncpus;
   int ctl_fd, glob_fd;
+  BpfCtl *ctl;     /* stp_ctl's value, mmap'ed (BPF_F_MMAPABLE); NULL: through syscalls */
+  size_t ctl_size; /* of the mapping */
   struct bpf_link **links;
   int nlinks, cap_links;
   int *pfds; /* perf event fds */
@@ -54,10 +57,13 @@ struct BpfSession {
   IrSession *s;       /* during run and detach */
   bool exit_seen;
   bool stop;
+  int batch; /* records delivered by the current ring_buffer__consume (RUN_BATCH) */
   int64_t error_records;
   IrKernelPhase phase;
   RtArg *args;
   int cap_args;
+  RtKsyms *ksyms; /* kernel symbols, for print_backtrace, loaded when first needed */
+  bool ksyms_failed;
 };
 
 /* ---- libbpf's messages: kept, for the verifier's log ---------------------------------- */
@@ -143,6 +149,8 @@ void bpfs_close(BpfSession *s) {
   for (int k = 0; k < s->nlinks; k++) bpf_link__destroy(s->links[k]);
   for (int k = 0; k < s->npfds; k++) close(s->pfds[k]);
   ring_buffer__free(s->rb);
+  rt_ksyms_free(s->ksyms);
+  if (s->ctl) munmap(s->ctl, s->ctl_size);
   bpf_object__close(s->obj);
   for (int k = 0; s->formats && k < s->m->nformats; k++) rt_format_free(s->formats[k]);
   free(s->formats);
@@ -198,12 +206,17 @@ BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, si
   }
   struct bpf_map *scratch = bpf_object__find_map_by_name(s->obj, "stp_scratch");
   struct bpf_map *events = bpf_object__find_map_by_name(s->obj, "stp_events");
-  if (!scratch || !events || s->ncpus <= 0) {
+  struct bpf_map *ctl = bpf_object__find_map_by_name(s->obj, "stp_ctl");
+  if (!scratch || !events || !ctl || s->ncpus <= 0) {
     diag_error(diag, (SrcLoc){0}, "the BPF object lacks stapjit's maps");
     bpfs_close(s);
     return NULL;
   }
   bpf_map__set_max_entries(scratch, (uint32_t)s->ncpus);
+  /* The control block is mapped into this process, so that the state is
+   * stored alone while handlers count into the other fields (a syscall
+   * update writes the whole value back, losing what they added meanwhile). */
+  bpf_map__set_map_flags(ctl, bpf_map__map_flags(ctl) | BPF_F_MMAPABLE);
   if (s->o.bufsize > 0) {
     uint64_t sz = 4096;
     while (sz < (uint64_t)s->o.bufsize && sz < (1ull << 31)) sz <<= 1;
@@ -216,6 +229,9 @@ BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, si
     return NULL;
   }
   s->ctl_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_ctl");
+  s->ctl_size = ((sizeof(BpfCtl) + 4095) / 4096) * 4096;
+  s->ctl = mmap(NULL, s->ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED, s->ctl_fd, 0);
+  if (s->ctl == MAP_FAILED) s->ctl = NULL;
   s->glob_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_glob");
   s->formats = calloc((size_t)(m->nformats ? m->nformats : 1), sizeof *s->formats);
   if (!s->formats) {
@@ -246,26 +262,40 @@ static RtMap *new_map(void *ctx, const IrGlobal *g, int obj, const RtMapDesc *d)
 
 static int ctl_read(BpfSession *s, BpfCtl *c) {
   uint32_t zero = 0;
-  return bpf_map_lookup_elem(s->ctl_fd, &zero, c) ? -errno : 0;
+  if (!s->ctl) return bpf_map_lookup_elem(s->ctl_fd, &zero, c) ? -errno : 0;
+  c->state = __atomic_load_n(&s->ctl->state, __ATOMIC_ACQUIRE);
+  c->lost = __atomic_load_n(&s->ctl->lost, __ATOMIC_RELAXED);
+  c->errors = __atomic_load_n(&s->ctl->errors, __ATOMIC_RELAXED);
+  c->skipped = __atomic_load_n(&s->ctl->skipped, __ATOMIC_RELAXED);
+  c->wall_offset = __atomic_load_n(&s->ctl->wall_offset, __ATOMIC_RELAXED);
+  c->target = __atomic_load_n(&s->ctl->target, __ATOMIC_RELAXED);
+  return 0;
 }
 
-static int ctl_write(BpfSession *s, const BpfCtl *c) {
-  uint32_t zero = 0;
-  return bpf_map_update_elem(s->ctl_fd, &zero, c, BPF_ANY) ? -errno : 0;
-}
-
+/* The session's state for the handlers, with what they read once RUNNING:
+ * the wall-clock offset and target().  The counters are the handlers'. */
 static int set_state(BpfSession *s, uint64_t state) {
-  BpfCtl c;
-  int rc = ctl_read(s, &c);
-  if (rc) return rc;
-  c.state = state;
+  int64_t wall = 0;
   if (state == BLAY_RUNNING) {
     struct timespec rt, bt;
     clock_gettime(CLOCK_REALTIME, &rt);
     clock_gettime(CLOCK_BOOTTIME, &bt);
-    c.wall_offset = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
+    wall = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
   }
-  return ctl_write(s, &c);
+  if (s->ctl) {
+    if (state == BLAY_RUNNING) __atomic_store_n(&s->ctl->wall_offset, wall, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->ctl->target, rt_target(), __ATOMIC_RELAXED);
+    __atomic_store_n(&s->ctl->state, state, __ATOMIC_SEQ_CST);
+    return 0;
+  }
+  BpfCtl c;
+  uint32_t zero = 0;
+  int rc = ctl_read(s, &c);
+  if (rc) return rc;
+  c.state = state;
+  c.target = rt_target();
+  if (state == BLAY_RUNNING) c.wall_offset = wall;
+  return bpf_map_update_elem(s->ctl_fd, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 
 /* Scalars and scalar statistics between the interpreter and the kernel. */
@@ -437,7 +467,7 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
       return -1;
     }
     if (rc < 0 || t.n == 0) {
-      if (p->ep && p->ep->optional) continue;
+      if (p->optional) continue;
       fprintf(err, "ERROR: probe %s: no tracepoint matches '%s'%s%s\n", p->pp, pat, rc < 0 ? ": " : "",
               rc < 0 ? strerror(-rc) : "");
       return -1;
@@ -447,6 +477,11 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
+
+/* Records delivered per ring_buffer__consume before the loop looks at
+ * signals, -T and the -c command again (libbpf drains until the ring is
+ * empty, which a fast producer may never let happen). */
+enum { RUN_BATCH = 65536, RUN_YIELD = -EAGAIN };
 
 static int on_record(void *ctx, void *data, size_t size) {
   BpfSession *s = ctx;
@@ -500,8 +535,20 @@ static int on_record(void *ctx, void *data, size_t size) {
     rt_buf_append(out, s->args[0].s, s->args[0].len);
     rt_buf_append(out, "\n", 1);
     break;
+  case BLAY_BACKTRACE: {
+    /* symbolised here, from /proc/kallsyms, loaded at the first one */
+    if (!s->ksyms && !s->ksyms_failed && !(s->ksyms = rt_ksyms_load())) s->ksyms_failed = true;
+    uint64_t n = h->aux < BLAY_MAX_FRAMES ? h->aux : BLAY_MAX_FRAMES;
+    if (size < sizeof *h + 8 * n) break;
+    for (uint64_t k = 0; k < n; k++) {
+      uint64_t addr;
+      memcpy(&addr, rec + sizeof *h + 8 * k, 8);
+      rt_ksyms_format(out, s->ksyms, addr, RT_SYM_BACKTRACE);
+    }
+    break;
   }
-  return 0;
+  }
+  return ++s->batch >= RUN_BATCH ? RUN_YIELD : 0;
 }
 
 static int64_t now_ms(void) {
@@ -509,6 +556,8 @@ static int64_t now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
+
+enum { EV_RING = 1, EV_SIGNAL, EV_TARGET };
 
 static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
   BpfSession *s = ctx;
@@ -518,6 +567,9 @@ static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
     fprintf(err, "ERROR: cannot copy the globals into the kernel: %s\n", strerror(errno));
     return;
   }
+  /* Test only: the reader takes no record before the session ends, so that a
+   * test overflows the ring buffer deterministically (tests/bpf/live). */
+  bool hold = getenv("STAPJIT_TEST_HOLD_READER") != NULL;
   int ev_fd = bpf_object__find_map_fd_by_name(s->obj, "stp_events");
   s->rb = ring_buffer__new(ev_fd, on_record, s, NULL);
   int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -528,30 +580,38 @@ static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
     if (sfd >= 0) close(sfd);
     return;
   }
-  struct epoll_event e1 = {.events = EPOLLIN, .data.u32 = 1}, e2 = {.events = EPOLLIN, .data.u32 = 2};
-  epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &e1);
+  struct epoll_event e1 = {.events = EPOLLIN, .data.u32 = EV_RING}, e2 = {.events = EPOLLIN, .data.u32 = EV_SIGNAL},
+                     e3 = {.events = EPOLLIN, .data.u32 = EV_TARGET};
+  if (!hold) epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &e1);
   epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e2);
+  int tfd = ir_session_end_fd(is);
+  if (tfd >= 0) epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &e3);
   if (set_state(s, BLAY_RUNNING)) {
     fprintf(err, "ERROR: cannot start the kernel probes: %s\n", strerror(errno));
     close(ep);
     close(sfd);
     return;
   }
+  s->batch = 0;
+  bool ended = ir_session_started(is) != 0; /* -c: the command runs from here */
   int64_t deadline = s->o.timeout_ms > 0 ? now_ms() + s->o.timeout_ms : 0;
-  while (!s->stop && !s->exit_seen && ir_session_running(is)) {
+  while (!ended && !s->stop && !s->exit_seen && ir_session_running(is)) {
     int wait = 1000;
     if (deadline) {
       int64_t left = deadline - now_ms();
       if (left <= 0) break;
       if (left < wait) wait = (int)left;
     }
-    struct epoll_event got[2];
-    int n = epoll_wait(ep, got, 2, wait);
+    struct epoll_event got[3];
+    int n = epoll_wait(ep, got, 3, wait);
     if (n < 0 && errno != EINTR) break;
     bool sig = false;
-    for (int k = 0; k < n; k++)
-      if (got[k].data.u32 == 2) sig = true;
-    ring_buffer__consume(s->rb);
+    for (int k = 0; k < n; k++) {
+      if (got[k].data.u32 == EV_SIGNAL) sig = true;
+      if (got[k].data.u32 == EV_TARGET) ended = true; /* its events are all in the ring by now */
+    }
+    s->batch = 0;
+    if (!hold) ring_buffer__consume(s->rb);
     if (ir_session_flush(is) != 0) break;
     if (sig) {
       struct signalfd_siginfo si;
@@ -575,7 +635,9 @@ static int phase_detach(void *ctx, IrSession *is, IrInterp *in) {
   s->nlinks = 0;
   for (int k = 0; k < s->npfds; k++) close(s->pfds[k]);
   s->npfds = 0;
-  if (s->rb) ring_buffer__consume(s->rb); /* what handlers sent before they stopped */
+  if (s->rb) /* what handlers sent before they stopped */
+    do s->batch = 0;
+    while (ring_buffer__consume(s->rb) == RUN_YIELD);
   ir_session_flush(is);
   if (sync_scalars(s, in, false) != 0) {
     fprintf(err, "ERROR: cannot copy the globals back from the kernel: %s\n", strerror(errno));

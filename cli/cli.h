@@ -67,6 +67,8 @@ typedef struct CliOptions {
   const char *module_name;      /* -m NAME: the object's name, or NULL */
   double timeout_s;             /* -T SECONDS, or 0 */
   int bufsize_mb;               /* -s NUM, or 0 */
+  const char *target_cmd;       /* -c CMD, or NULL */
+  int target_pid;               /* -x PID, or 0 */
   CliBackend backend;
   const char *kernel_release;   /* -r RELEASE, the build tree's release, or uname -r */
   const char *kernel_build_dir; /* -r /DIR, else NULL */

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "frontend.h"
 #include "ir.h"
+#include "pass5.h"
 #include "run.h"
 #include "runtime.h"
 
@@ -194,7 +195,8 @@ static int run_pass3(FeSession *s, const CliOptions *o, const Diag **mark, IrMod
                             .dump_after = o->dump_ir && *o->dump_ir ? o->dump_ir : NULL,
                             .dump = stdout,
                             .verify = true,
-                            .diag = &s->diag};
+                            .diag = &s->diag,
+                            .inline_kernel = o->backend == CLI_BACKEND_BPF};
     if (ir_run_pipeline(m, &po) != 0) {
       ir_module_free(m);
       m = NULL;
@@ -221,17 +223,6 @@ static int kernel_probes(const IrModule *m) {
   int n = 0;
   for (int k = 0; k < m->nprobes; k++) n += m->probes[k]->site == IR_SITE_KERNEL;
   return n;
-}
-
-/* The runtime's limits from -D, before anything is created. */
-static void set_rt_limits(const CliOptions *o) {
-  RtLimits l = *rt_limits();
-  l.sz = sizeof l;
-  l.maxstringlen = limit_or(o, CLI_MAXSTRINGLEN, l.maxstringlen);
-  l.maxmapentries = limit_or(o, CLI_MAXMAPENTRIES, l.maxmapentries);
-  l.hist_elision = limit_or(o, CLI_HIST_ELISION, l.hist_elision);
-  l.hist_width = limit_or(o, CLI_HIST_WIDTH, l.hist_width);
-  rt_limits_set(&l);
 }
 
 /* ---- pass 4 ------------------------------------------------------------------------ */
@@ -284,76 +275,10 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
   return 0;
 }
 
-/* -p4: writes the object where stap would print its module's path. */
-static int write_object(const CliOptions *o, const Pass4 *p4) {
-  char path[300];
-  snprintf(path, sizeof path, "%s.bpf.o", o->module_name ? o->module_name : "stap_bpf");
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(p4->img.elf, 1, p4->img.size, f) != p4->img.size || fclose(f) != 0) {
-    fprintf(stderr, "stapjit: cannot write %s: %s\n", path, strerror(errno));
-    if (f) fclose(f);
-    return -1;
-  }
-  printf("%s\n", path);
-  return 0;
-}
-
-/* Pass 5.  Returns 0, or -1 after printing why (stap's closing line
- * included). */
+/* Pass 5 (pass5.c, shared with stapjit-run).  Returns 0, or -1 after
+ * printing why (stap's closing line included). */
 static int run_pass5(FeSession *s, const CliOptions *o, const Diag **mark, const IrModule *m, const Pass4 *p4) {
-  BpfSession *bs = NULL;
-  if (p4->img.elf) {
-    BpfSessionOptions so = {.sz = sizeof so,
-                            .verbose = o->verbose,
-                            .bufsize = (int64_t)o->bufsize_mb << 20,
-                            .timeout_ms = (int64_t)(o->timeout_s * 1000),
-                            .err = stderr};
-    bs = bpfs_open(m, p4->layout, p4->img.elf, p4->img.size, &so, &s->diag);
-    print_new_diags(s, mark);
-    if (!bs) {
-      fputs("Pass 5: run failed.  [man error::pass5]\n", stderr);
-      return -1;
-    }
-  }
-  FILE *out = stdout;
-  if (o->output_path && !(out = fopen(o->output_path, "w"))) {
-    fprintf(stderr, "stapjit: cannot open %s: %s\n", o->output_path, strerror(errno));
-    return -1;
-  }
-  PassClock c;
-  clock_start(&c);
-  if (o->verbose) fputs("Pass 5: starting run.\n", stderr);
-  int64_t maxaction = limit_or(o, CLI_MAXACTION, 1000);
-  IrRunOptions ro = {.sz = sizeof ro,
-                     .maxaction = limit_or(o, CLI_MAXACTION_INTERRUPTIBLE, maxaction * 10),
-                     .maxnesting = limit_or(o, CLI_MAXNESTING, -1),
-                     .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
-                     .global_display = !o->no_global_var_display,
-                     .wait_for_signal = true,
-                     .timeout_ms = (int64_t)(o->timeout_s * 1000),
-                     .gvars = o->gvars,
-                     .ngvars = o->ngvars,
-                     .out = out,
-                     .err = stderr,
-                     .kernel = bs ? bpfs_phase(bs) : NULL};
-  int rc = ir_run_session(m, &ro, &s->diag);
-  bpfs_close(bs);
-  print_new_diags(s, mark);
-  if (out != stdout && fclose(out) != 0) {
-    fprintf(stderr, "stapjit: error writing %s: %s\n", o->output_path, strerror(errno));
-    rc = -1;
-  }
-  if (o->verbose && rc == 0) {
-    struct rusage ru;
-    struct timespec now;
-    getrusage(RUSAGE_SELF, &ru);
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    fprintf(stderr, "Pass 5: run completed in %ldusr/%ldsys/%ldreal ms.\n", tv_ms(c.ru.ru_utime, ru.ru_utime),
-            tv_ms(c.ru.ru_stime, ru.ru_stime),
-            (long)(now.tv_sec - c.real.tv_sec) * 1000 + (now.tv_nsec - c.real.tv_nsec) / 1000000);
-  }
-  if (rc != 0) fputs("Pass 5: run failed.  [man error::pass5]\n", stderr);
-  return rc == 0 ? 0 : -1;
+  return cli_run_pass5("stapjit", o, m, p4->layout, p4->img.elf, p4->img.size, &s->diag, mark);
 }
 
 static FeOptions fe_options(const CliOptions *o, CliKconfig *kc) {
@@ -389,7 +314,7 @@ static int run(const CliOptions *o) {
     cli_kconfig_free(kc);
     return -1;
   }
-  set_rt_limits(o);
+  cli_set_rt_limits(o);
   FeOptions fo = fe_options(o, kc);
   FeSession *s = fe_session_new(&fo);
   if (o->warnings_off) s->diag.warnings_off = 1;
@@ -413,7 +338,7 @@ static int run(const CliOptions *o) {
   if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) rc = run_pass3(s, o, &mark, &m);
   Pass4 p4 = {0};
   if (rc == 0 && o->last_pass >= CLI_PASS_COMPILE) rc = run_pass4(s, o, &mark, m, &p4);
-  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) rc = p4.img.elf ? write_object(o, &p4) : 0;
+  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) rc = p4.img.elf ? cli_object_write(o, m, p4.img.elf, p4.img.size) : 0;
   if (rc == 0 && o->last_pass == CLI_PASS_RUN) rc = run_pass5(s, o, &mark, m, &p4);
   pass4_free(&p4);
   if (m) ir_module_free(m);

@@ -42,7 +42,7 @@
 static const char short_opts[] = "+:hVvp:I:e:E:o:R:r:a:m:kgPc:x:D:bs:uqiwWl:d:L:FS:B:T:G:t";
 
 /* stap short options that a later pass implements. */
-static const char later_short[] = "ERkPcxbqiWldLFSBt";
+static const char later_short[] = "ERkPbqiWldLFSBt";
 
 enum {
   OPT_BACKEND = 256,
@@ -297,6 +297,27 @@ static int parse_seconds(const char *arg, double *out) {
   return 0;
 }
 
+/* -c CMD / -x PID: one target process, as stap allows. */
+static int parse_target(CliOptions *o, int c, const char *arg) {
+  if ((c == 'c' && o->target_pid) || (c == 'x' && o->target_cmd)) {
+    fputs("You can't specify -c and -x options together.\n", stderr);
+    return -EINVAL;
+  }
+  if (c == 'c') {
+    o->target_cmd = arg;
+    return 0;
+  }
+  char *end;
+  errno = 0;
+  long v = strtol(arg, &end, 10);
+  if (errno || end == arg || *end || v < 1 || v > INT_MAX) {
+    fputs("Invalid target process ID number.\n", stderr);
+    return -EINVAL;
+  }
+  o->target_pid = (int)v;
+  return 0;
+}
+
 /* -s NUM: the buffer size in megabytes, 1..4095 as stap allows. */
 static int parse_bufsize(const char *arg, int *out) {
   char *end;
@@ -426,6 +447,8 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case 'm': return parse_module_name(optarg, &o->module_name);
   case 'T': return parse_seconds(optarg, &o->timeout_s);
   case 's': return parse_bufsize(optarg, &o->bufsize_mb);
+  case 'c':
+  case 'x': return parse_target(o, c, optarg);
   case OPT_LATER: return not_implemented_long(long_opts[longindex].name);
   case ':': report_missing_arg(argv); return -EINVAL;
   case '?': report_bad_option(argv); return -EINVAL;
@@ -564,6 +587,10 @@ void cli_print_usage(FILE *out) {
           "   -p NUM     stop after pass NUM 1-5, instead of 5\n"
           "              (parse, elaborate, translate, compile, run)\n"
           "   -o FILE    send the script's output to FILE\n"
+          "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
+          "   -x PID     sets target() to PID\n"
+          "   -T SECONDS end the session after SECONDS\n"
+          "   -s NUM     the kernel probes' output buffer: NUM megabytes\n"
           "   -v         add verbosity to all passes\n"
           "   -u         unoptimized translation\n"
           "   -w         suppress warnings\n"
@@ -591,9 +618,7 @@ void cli_print_usage(FILE *out) {
           "Environment:\n"
           "   STAPJIT_TAPSET_DIR  the tapset library to use instead of the above\n"
           "\n"
-          "Pass 5 runs scripts whose probes are all begin, end, error or never probes;\n"
-          "pass 4 and kernel probes are not implemented yet, nor are stap's other\n"
-          "options (-m, -c, -x, -l, -L, -k, -s, -t, -d, --ldd, ...): they are refused\n"
-          "with a message.\n",
+          "stap's options that stapjit does not implement yet (-l, -L, -k, -t, -d,\n"
+          "--ldd, ...) are refused with a message.\n",
           tapsets ? tapsets : "(no tapset library found)", u.release, normalize_machine(u.machine));
 }

@@ -74,6 +74,8 @@ void ir_module_free(IrModule *m) {
 IrGlobal *ir_global_new(IrModule *m, const char *name, IrGlobalKind kind) {
   IrGlobal *g = ARENA_NEW(m->arena, IrGlobal);
   g->name = arena_strdup(m->arena, name);
+  /* script names have no '.': one is the ".N" of a renamed private global */
+  g->script_name = arena_strndup(m->arena, name, strcspn(name, "."));
   g->kind = kind;
   g->id = m->nglobals;
   PUSH(m->arena, m->globals, m->nglobals, g);

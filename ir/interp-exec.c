@@ -308,7 +308,7 @@ static XStatus exec_local(IrInterp *in, Frame *fr, const IrInst *i) {
   case IR_CALL: return call(in, fr, i);
   case IR_CTX: {
     const IrCtx *c = i->aux;
-    if (c && c->expr && c->expr->kind == EX_DEFINED) {
+    if (c && c->is_defined) {
       v->i = 0;
       return X_OK;
     }

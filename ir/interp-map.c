@@ -39,7 +39,7 @@ static int variance_shift(const IrModule *m, const IrGlobal *g) {
   return 0;
 }
 
-static SrcLoc global_loc(const IrGlobal *g) { return g->sym ? g->sym->loc : (SrcLoc){0, 0, 0}; }
+static SrcLoc global_loc(const IrGlobal *g) { return g->loc; }
 
 int ir_global_nobj(const IrGlobal *g) { return g->is_stat && g->nhists > 1 ? g->nhists : 1; }
 
@@ -53,7 +53,7 @@ int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDes
 }
 
 RtMapDesc ir_global_map_desc(const IrGlobal *g, const RtStatDesc *stat) {
-  RtMapDesc d = {.sz = sizeof d, .name = g->sym ? g->sym->name : g->name, .nkeys = g->nkeys};
+  RtMapDesc d = {.sz = sizeof d, .name = g->script_name, .nkeys = g->nkeys};
   for (int k = 0; k < g->nkeys; k++) d.key_type[k] = rt_type(g->keys[k]);
   d.val_type = g->is_stat ? RT_STAT : rt_type(g->value);
   d.max_entries = g->maxsize;
@@ -510,8 +510,7 @@ static int display_map(RtBuf *out, const char *name, RtMap *m) {
 /* Declaration order: by the location of the declaration. */
 static int by_decl(const void *a, const void *b) {
   const GlobalRt *x = *(const GlobalRt *const *)a, *y = *(const GlobalRt *const *)b;
-  SrcLoc p = x->g->sym ? x->g->sym->loc : (SrcLoc){0, 0, 0},
-         q = y->g->sym ? y->g->sym->loc : (SrcLoc){0, 0, 0};
+  SrcLoc p = x->g->loc, q = y->g->loc;
   if (p.file != q.file) return p.file < q.file ? -1 : 1;
   if (p.line != q.line) return p.line < q.line ? -1 : 1;
   if (p.col != q.col) return p.col < q.col ? -1 : 1;
@@ -529,7 +528,7 @@ int interp_display(IrInterp *in, RtBuf *out) {
     GlobalRt *gr = order[k];
     const IrGlobal *g = gr->g;
     if (!g->display) continue;
-    const char *name = g->sym ? g->sym->name : g->name;
+    const char *name = g->script_name;
     if (gr->maps) {
       rc = display_map(out, name, gr->maps[0]);
     } else if (gr->stats) {
@@ -552,8 +551,8 @@ int interp_display(IrInterp *in, RtBuf *out) {
 int interp_set_global(IrInterp *in, const char *name, size_t len, const char *value) {
   for (int k = 0; k < in->m->nglobals; k++) {
     GlobalRt *gr = &in->globals[k];
-    const AstSym *s = gr->g->sym;
-    if (!s || !s->from_cmdline || strlen(s->name) != len || strncmp(s->name, name, len) != 0) continue;
+    const IrGlobal *g = gr->g;
+    if (!g->cmdline || strlen(g->script_name) != len || strncmp(g->script_name, name, len) != 0) continue;
     if (gr->g->kind != IR_GLOBAL_SCALAR) return -EINVAL;
     if (gr->s) {
       interp_strcpy(in, gr->s, value);

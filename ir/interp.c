@@ -123,7 +123,7 @@ static void check_host_ctx(IrInterp *in, const IrFunc *f, bool *seen, DiagList *
       if (i->op == IR_CALL && i->callee) check_host_ctx(in, i->callee, seen, diag, p);
       if (i->op != IR_CTX) continue;
       const IrCtx *c = i->aux;
-      if (c && c->expr && c->expr->kind == EX_DEFINED) continue; /* false on the host */
+      if (c && c->is_defined) continue; /* false on the host */
       diag_error(diag, i->loc,
                  "unresolved target-symbol expression: '%s' (probe '%s' runs on the host, where there is "
                  "no probe context)",
@@ -262,6 +262,7 @@ IrRunStatus ir_interp_run_probe(IrInterp *in, const IrProbe *p) {
   in->errmsg[0] = '\0';
   in->errloc = (SrcLoc){0, 0, 0};
   rt_ctx_begin_hit(&in->ctx);
+  in->ctx.pp = p->pp;
   Val ret = {0, NULL, NULL};
   char here;
   in->stack_base = (uintptr_t)&here;

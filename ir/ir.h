@@ -98,8 +98,9 @@ typedef struct IrBuiltin {
 
 /* A context read: a $target access or a context function, for a backend. */
 typedef struct IrCtx {
-  const AstExpr *expr; /* the front end's node ($var..., @cast, @var, ...) */
+  const AstExpr *expr; /* the front end's node ($var..., @cast, @var, ...); NULL after ir_parse */
   const char *text;    /* printable form, e.g. "$file->f_pos" */
+  bool is_defined;     /* @defined(...): reads 0 where there is no context (the text says so too) */
 } IrCtx;
 
 struct IrInst {
@@ -170,8 +171,12 @@ struct IrGlobal {
   IrHist *hists;       /* histograms the stats must collect */
   int nhists;
   bool display;        /* written but never read: printed at exit */
+  bool cmdline;        /* -G NAME=VALUE may set it before the begin probes */
+  const char *script_name; /* as the script spells it: name without the ".N" that tells apart
+                              private globals of two library files */
+  SrcLoc loc;          /* the declaration: messages, and the order of the unread-globals display */
   int id;
-  const AstSym *sym;
+  const AstSym *sym;   /* the front end's symbol; NULL after ir_parse (use the fields above) */
 };
 
 typedef enum IrSite { IR_SITE_HOST, IR_SITE_KERNEL } IrSite;
@@ -184,7 +189,8 @@ typedef struct IrProbe {
   IrSite site;
   int64_t seq;         /* begin(N)/end(N)/error(N) order */
   const char *pp;      /* printable probe point */
-  const ElabProbe *ep; /* the front end's probe */
+  bool optional;       /* "?" or "!": a point that resolves to nothing is skipped, not an error */
+  const ElabProbe *ep; /* the front end's probe; NULL after ir_parse (use the fields above) */
   int index;           /* in declaration order */
 } IrProbe;
 
@@ -294,6 +300,8 @@ bool ir_pass_dce(IrFunc *f);
 bool ir_pass_simplifycfg(IrFunc *f);
 bool ir_pass_itervalue(IrFunc *f); /* a foreach body's a[k] -> iter.value (no write to a in between) */
 bool ir_pass_inline(IrModule *m);  /* inlining of small script functions */
+/* Inlining of every call of a non-recursive function into kernel probes' handlers. */
+bool ir_pass_inline_kernel(IrModule *m);
 bool ir_pass_strbounds(IrFunc *f); /* string-length bounds (annotates; for backends) */
 
 /* Looks a pass up by name; NULL if none. */
@@ -308,6 +316,7 @@ typedef struct IrPipelineOptions {
   FILE *dump;              /* where dumps go */
   bool verify;             /* run ir_verify after every pass */
   DiagList *diag;
+  bool inline_kernel;      /* for a backend without calls: kinline runs (even with optimize off) */
 } IrPipelineOptions;
 
 /* Runs the pipeline; returns 0, or -1 if verification failed. */

@@ -404,6 +404,7 @@ static IrInst *lower_ctx(Lower *L, const AstExpr *e, const AstExpr *base) {
   IrCtx *c = ARENA_NEW(L->a, IrCtx);
   c->expr = e;
   c->text = arena_strdup(L->a, sb_str(&b));
+  c->is_defined = e->kind == EX_DEFINED;
   sb_free(&b);
   IrType t = lower_type(e->type);
   IrInst *i = lower_emit(L, IR_CTX, t == IR_VOID ? IR_I64 : t, args, k, e->loc);

@@ -196,6 +196,9 @@ static void lower_globals(Lower *L) {
         g->init_i64 = s->init->num;
     }
     g->display = s->written && !s->read;
+    g->cmdline = s->from_cmdline;
+    g->script_name = s->name;
+    g->loc = s->loc;
     g->sym = s;
     lower_map_put(L->a, &L->globals, s, g);
   }
@@ -384,6 +387,7 @@ static void lower_probe(Lower *L, const ElabProbe *ep, int index) {
   IrProbe *p = ir_probe_new(L->m, f, kind);
   p->site = site;
   p->pp = arena_strdup(L->a, ep->pp);
+  p->optional = ep->optional;
   p->ep = ep;
   const AstExpr *arg = ep->point && ep->point->ncomps ? ep->point->comps[0].arg : NULL;
   if (kind != IR_PROBE_OTHER && arg && arg->kind == EX_NUM) p->seq = arg->num;

@@ -560,6 +560,7 @@ static bool operands(P *p, IrInst *i) {
     IrCtx *c = ARENA_NEW(p->m->arena, IrCtx);
     size_t len;
     if (!string(p, &c->text, &len)) return false;
+    c->is_defined = !strncmp(c->text, "@defined(", 9); /* as the front end prints @defined */
     i->aux = c;
     return call_args(p, i->op);
   }
@@ -753,7 +754,7 @@ static bool global_type(P *p, IrGlobal *g) {
 }
 
 /* GLOBAL := "global" @NAME ":" GTYPE ["=" (N | STRING)] ["maxsize" N] ["wrap"]
- *           ("hist" ("log" | "linear" N N N))* ["display"] */
+ *           ("hist" ("log" | "linear" N N N))* ["display"] ["cmdline"] [LOC] */
 static bool global(P *p) {
   size_t off = (ws(p), p->pos);
   const char *nm = name(p, '@');
@@ -787,7 +788,8 @@ static bool global(P *p) {
     memcpy(g->hists, hs, sizeof(IrHist) * (size_t)g->nhists);
   }
   g->display = keyword(p, "display");
-  return true;
+  g->cmdline = keyword(p, "cmdline");
+  return location(p, &g->loc);
 }
 
 /* FORMAT := "format" #N "=" STRING;  REGEX := "regex" $N "=" STRING */
@@ -806,7 +808,7 @@ static bool table_entry(P *p, bool is_format) {
   return true;
 }
 
-/* PROBE := "probe" KIND "seq" N ("host" | "kernel") STRING "->" @NAME */
+/* PROBE := "probe" KIND "seq" N ("host" | "kernel") STRING "->" @NAME ["optional"] */
 static bool probe(P *p) {
   static const char *const kinds[] = {"begin", "end", "error", "never", "other"};
   const char *w;
@@ -826,6 +828,7 @@ static bool probe(P *p) {
   const char *h = name(p, '@');
   if (!h) return false;
   fix_name(p, FX_HANDLER, NULL, pr, h, off);
+  pr->optional = keyword(p, "optional");
   return true;
 }
 

@@ -3,6 +3,9 @@
  * The whole optimisation pipeline is ir_run_pipeline below, in one screen:
  *
  *   ssa                                   always (slots -> SSA values, phis)
+ *   kinline                               with options.inline_kernel, optimising or not: every
+ *                                         non-recursive call into kernel handlers (a backend
+ *                                         that cannot call)
  *   inline                                when optimising
  *   { fold, copyprop, itervalue, dce, simplifycfg }
  *                                         repeated until none changes anything (at most MAX_ROUNDS);
@@ -28,6 +31,7 @@ enum { MAX_ROUNDS = 8 };
 /* name, function pass, whether a module pass, module pass: the table, in pipeline order */
 #define IR_PASSES(X)                               \
   X(ssa, ir_pass_ssa, false, NULL)                 \
+  X(kinline, NULL, true, ir_pass_inline_kernel)    \
   X(inline, NULL, true, ir_pass_inline)            \
   X(fold, ir_pass_fold, false, NULL)               \
   X(copyprop, ir_pass_copyprop, false, NULL)       \
@@ -97,6 +101,7 @@ int ir_run_pipeline(IrModule *m, const IrPipelineOptions *opt) {
       m,    OPT(opt, verify, false), OPT(opt, dump_after, NULL), OPT(opt, dump, NULL), OPT(opt, diag, NULL),
       false};
   run(&r, "ssa", true);
+  if (OPT(opt, inline_kernel, false) && !r.failed) run(&r, "kinline", true);
   if (OPT(opt, optimize, false) && !r.failed) {
     run(&r, "inline", true);
     bool changed = true;

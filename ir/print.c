@@ -6,13 +6,13 @@
  *
  *   module  := "maxstringlen" N  global*  (format | regex)*  func*  probe*
  *   global  := "global" @name ":" gtype ["=" init] ["maxsize" N] ["wrap"]
- *              ("hist" "log" | "hist" "linear" LO HI STEP)* ["display"]
+ *              ("hist" "log" | "hist" "linear" LO HI STEP)* ["display"] ["cmdline"] [loc]
  *   gtype   := "i64" | "str" | "stat" | "map" "[" keytypes "]" "->" ("i64"|"str"|"stat")
  *   format  := "format" #N "=" STRING          regex := "regex" $N "=" STRING
  *   func    := ("func" | "handler") @name "(" types ")" "->" type "{" [loc]
  *              ("slot" sN ":" type [STRING] ["pinned"])*  (bN ":" inst*)*  "}"
  *   inst    := ["%"N "="] opname operands [":" type] ["maxlen" N] [loc]
- *   probe   := "probe" kind "seq" N ("host"|"kernel") STRING "->" @name
+ *   probe   := "probe" kind "seq" N ("host"|"kernel") STRING "->" @name ["optional"]
  *   loc     := "!" path ":" line ":" col
  *
  * An instruction shows its type only where the opcode does not imply it
@@ -332,8 +332,9 @@ static void print_func(StrBuf *b, const IrFunc *f) {
   sb_puts(b, "}\n");
 }
 
-static void print_global(StrBuf *b, const IrGlobal *g) {
+static void print_global(StrBuf *b, const IrModule *m, const IrGlobal *g) {
   static const char *const key_names[] = {"void", "i64", "str", "bool", "iter"};
+  size_t start = b->len;
   sb_puts(b, "global ");
   put_name(b, '@', g->name);
   sb_puts(b, " : ");
@@ -364,6 +365,8 @@ static void print_global(StrBuf *b, const IrGlobal *g) {
       sb_puts(b, " hist log");
   }
   if (g->display) sb_puts(b, " display");
+  if (g->cmdline) sb_puts(b, " cmdline");
+  put_loc(b, m, g->loc, start);
   sb_putc(b, '\n');
 }
 
@@ -374,6 +377,7 @@ static void print_probe(StrBuf *b, const IrProbe *p) {
   put_str(b, p->pp ? p->pp : "", p->pp ? strlen(p->pp) : 0);
   sb_puts(b, " -> ");
   put_name(b, '@', p->handler ? p->handler->name : NULL);
+  if (p->optional) sb_puts(b, " optional");
   sb_putc(b, '\n');
 }
 
@@ -387,7 +391,7 @@ void ir_print_module(FILE *out, const IrModule *m) {
   StrBuf b = {0};
   sb_printf(&b, "maxstringlen %" PRId64 "\n", m->maxstringlen);
   if (m->nglobals) sb_putc(&b, '\n');
-  for (int k = 0; k < m->nglobals; k++) print_global(&b, m->globals[k]);
+  for (int k = 0; k < m->nglobals; k++) print_global(&b, m, m->globals[k]);
   if (m->nformats || m->nregexes) sb_putc(&b, '\n');
   for (int k = 0; k < m->nformats; k++) {
     sb_printf(&b, "format #%d = ", k);

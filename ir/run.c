@@ -26,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- naming the token at an error's location ----------------------------------------
  *
@@ -249,10 +252,41 @@ void ir_session_exit(IrSession *s) {
   if (s->state == ST_RUNNING || s->state == ST_STARTING) s->state = ST_STOPPING;
 }
 
+static RtTarget *target_of(const IrSession *s) {
+  return s->o->sz > offsetof(IrRunOptions, target) ? s->o->target : NULL;
+}
+
+int ir_session_started(IrSession *s) {
+  int rc = rt_target_start(target_of(s));
+  if (rc) fprintf(s->o->err, "ERROR: cannot start the -c command: %s\n", strerror(-rc));
+  return rc ? -1 : 0;
+}
+
+int ir_session_end_fd(const IrSession *s) { return rt_target_end_fd(target_of(s)); }
+
 /* ---- the session ------------------------------------------------------------------------- */
+
+/* Until a signal, -T, or the -c command's exit (its pidfd). */
+static void wait_for_signal_or_fd(Session *s, int fd, int64_t ms) {
+  int sfd = signalfd(-1, &s->sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+  struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+  int n;
+  while ((n = poll(p, sfd >= 0 ? 2 : 1, ms > 0 ? (int)ms : -1)) < 0 && errno == EINTR) {
+  }
+  struct signalfd_siginfo si;
+  if (n > 0 && sfd >= 0 && p[1].revents)
+    while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+    }
+  if (sfd >= 0) close(sfd);
+}
 
 static void wait_for_signal(Session *s) {
   int64_t ms = s->o->sz > offsetof(IrRunOptions, timeout_ms) ? s->o->timeout_ms : 0;
+  int fd = ir_session_end_fd(s);
+  if (fd >= 0) {
+    wait_for_signal_or_fd(s, fd, ms);
+    return;
+  }
   if (ms > 0) {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
     while (sigtimedwait(&s->sigs, NULL, &ts) < 0 && errno == EINTR) {
@@ -308,7 +342,7 @@ int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag) {
   if (s.state == ST_STARTING) s.state = ST_RUNNING;
   if (s.state == ST_RUNNING && k)
     k->run(k->ctx, &s, s.in);
-  else if (s.state == ST_RUNNING && o->wait_for_signal)
+  else if (s.state == ST_RUNNING && ir_session_started(&s) == 0 && o->wait_for_signal)
     wait_for_signal(&s);
   if (s.state == ST_RUNNING) s.state = ST_STOPPING;
   bool detach_failed = attached && k->detach(k->ctx, &s, s.in) != 0; /* reported by detach */

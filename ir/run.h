@@ -4,7 +4,7 @@
  * The session is stap's: begin probes in (sequence number, declaration)
  * order; then, unless exit() or abort() was called or errors ended the
  * session, it waits for SIGINT, SIGTERM or SIGHUP, as stap waits for an
- * interrupt; then end probes and the display of unread globals (an end
+ * interrupt (or for the -c command to exit, or -T); then end probes and the display of unread globals (an end
  * probe of sequence 0 after the script's), or error probes instead when
  * errors exceeded MAXERRORS.  Runtime errors are printed as stap prints
  * them ("ERROR: msg near operator '/' at t.stp:3:9"), and the count at the
@@ -52,6 +52,13 @@ bool ir_session_interrupted(IrSession *s);
 const sigset_t *ir_session_sigset(const IrSession *s);
 void ir_session_exit(IrSession *s);
 bool ir_session_running(const IrSession *s);
+/* The target command (-c) is let go: a kernel phase calls this once its
+ * handlers run (after the begin probes), so that none of the command's
+ * events is missed; later calls do nothing.  Returns 0, or -1 after printing
+ * why.  ir_session_end_fd is a descriptor that becomes readable when the
+ * command exits (the session then ends as exit() ends it), or -1. */
+int ir_session_started(IrSession *s);
+int ir_session_end_fd(const IrSession *s);
 
 typedef struct IrRunOptions {
   size_t sz;                /* sizeof(IrRunOptions) */
@@ -66,6 +73,9 @@ typedef struct IrRunOptions {
   FILE *out; /* the script's output; flushed after every probe hit */
   FILE *err; /* errors and warnings (stderr) */
   const IrKernelPhase *kernel; /* NULL: host probes only (waits for a signal when RUNNING) */
+  RtTarget *target;            /* -c/-x (NULL: none): its command is started when the session is RUNNING
+                                  (by the kernel phase once its handlers run, see ir_session_started)
+                                  and its exit ends the session as exit() does */
 } IrRunOptions;
 
 /* Runs the session of m.  Returns 0 when it ran without runtime errors, 1

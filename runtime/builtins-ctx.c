@@ -45,6 +45,9 @@ int64_t rt_bi_ktime_get_ns(RtCtx *c) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* target(): the session's -c command or -x process (target.c). */
+int64_t rt_bi_target(RtCtx *c) { return (void)c, rt_target(); }
+
 /* jiffies: the kernel's tick counter, which /proc/timer_list shows (root
  * only); the host has no other way to read it. */
 int64_t rt_bi_jiffies(RtCtx *c) {
@@ -92,3 +95,19 @@ int64_t rt_bi_user_long(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0;
 int64_t rt_bi_user_int(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
 int64_t rt_bi_user_short(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
 int64_t rt_bi_user_char(RtCtx *c, int64_t addr) { return (void)c, (void)addr, 0; }
+
+/* ---- the probe point and the stack ----------------------------------------------------- */
+
+const char *rt_bi_pp(RtCtx *c) {
+  snprintf(c->ret, (size_t)rt_limits()->maxstringlen, "%s", c->pp ? c->pp : "");
+  return c->ret;
+}
+
+/* begin/end/error probes run in stapjit's own process, not in a kernel
+ * context that a backtrace could walk: the stack is empty. */
+const char *rt_bi_backtrace(RtCtx *c) {
+  c->ret[0] = 0;
+  return c->ret;
+}
+
+void rt_bi_print_backtrace(RtCtx *c) { (void)c; }

@@ -59,6 +59,7 @@ typedef struct RtCtx {
   char *tok_start; /* next token starts here; NULL when the input is used up */
   char *tok_end;   /* the NUL ending tok_str's input */
   uint64_t seed;   /* randint's generator */
+  const char *pp;  /* the probe point of the hit (pp()); set by whoever runs the probe */
 } RtCtx;
 
 /* Initialises c with buffers of MAXSTRINGLEN (rt_limits()) bytes; out and

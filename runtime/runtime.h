@@ -14,7 +14,8 @@
  * ("near identifier 'a' at foo.stp:3:9").  Functions returning pointers return
  * NULL and set errno.  Every allocation has one owner named below.
  *
- * Process-wide state: only RtLimits (the -D limits), set once at session start.
+ * Process-wide state: only RtLimits (the -D limits), set once at session start,
+ * and the target process's pid (target()).
  * Nothing here locks: a session uses the runtime from one thread.
  */
 #ifndef STAPJIT_RUNTIME_H
@@ -42,6 +43,44 @@ typedef struct RtLimits {
  * before any map is created or any string is produced. */
 void rt_limits_set(const RtLimits *l);
 const RtLimits *rt_limits(void); /* never NULL */
+
+/* ---- the target process (target.c): stap's -c CMD and -x PID -------------- */
+
+/* One session's target process.  -c CMD: forked before the session (so that
+ * target() is known to begin probes), held at its exec until rt_target_start
+ * and watched through a pidfd; -x PID: only a pid, which the session does not
+ * watch (stap runs independently of its lifespan).  Owned by the caller. */
+typedef struct RtTarget {
+  int pid;      /* target(): the command's or -x's process; 0 without either */
+  bool cmd;     /* -c: a command this session forked */
+  bool started; /* -c: released to run (rt_target_start) */
+  int go_fd;    /* -c: the pipe whose byte releases it; -1 once used */
+  int pidfd;    /* -c: readable once the command exited; -1 otherwise */
+} RtTarget;
+
+void rt_target_init(RtTarget *t); /* no target */
+/* -x PID: t names pid, which target() now returns. */
+void rt_target_set_pid(RtTarget *t, int pid);
+/* -c CMD: forks the command (words by wordexp(3) without command
+ * substitution, executed directly; shell syntax goes to /bin/sh -c), held
+ * before its exec.  target() returns its pid.  0, or -errno after printing
+ * "ERROR: ..." on err (a command that does not parse, fork or pidfd_open
+ * failing).  A command that cannot be executed is reported by the child
+ * ("CMD: No such file or directory") and exits 1. */
+int rt_target_spawn(RtTarget *t, const char *cmd, FILE *err);
+/* Lets a held command run (once; 0 without one).  0 or -errno. */
+int rt_target_start(RtTarget *t);
+/* A descriptor that becomes readable when the -c command exits, or -1 (no
+ * command: -x, or none).  t may be NULL. */
+int rt_target_end_fd(const RtTarget *t);
+/* After the session: a command never started is sent away (it exits without
+ * running) and reaped; one that exited is reaped and a failure reported as
+ * stap does ("WARNING: Child process exited with status 2", "... with signal
+ * 9 (Killed)") on err; one still running is left to run.  Returns 1 when the
+ * command failed (stap's exit status is then 1), else 0.  t may be NULL. */
+int rt_target_finish(RtTarget *t, FILE *err);
+/* target(): the pid of the last rt_target_spawn / rt_target_set_pid, or 0. */
+int64_t rt_target(void);
 
 /* ---- errors ---------------------------------------------------------------- */
 

@@ -15,17 +15,25 @@
  * contain are inlined too (recursion excluded, this ends); a caller stops
  * growing at MAX_CALLER_INSTS.  Callees stay in the module for other callers;
  * the cleanup passes tidy the seams (simplifycfg merges the blocks).
+ *
+ * The kernel mode (ir_pass_inline_kernel) is for a backend that cannot call:
+ * every call in a kernel probe's handler whose callee is not recursive is
+ * inlined, whatever its size and try regions (a `return` pops its regions
+ * before the `ret`, so an inlined body leaves none pushed), until the handler
+ * reaches MAX_KERNEL_INSTS.  Calls left over (recursion, or a handler that
+ * would be too big) are the backend's to refuse.
  */
 #include "ir.h"
 
 #include <string.h>
 
-enum { MAX_CALLEE_INSTS = 30, MAX_CALLER_INSTS = 5000 };
+enum { MAX_CALLEE_INSTS = 30, MAX_CALLER_INSTS = 5000, MAX_KERNEL_INSTS = 200000 };
 
 typedef struct Inl {
   IrModule *m;
   Arena *tmp;
-  bool *ok; /* by function index: may be inlined */
+  bool *ok;    /* by function index: may be inlined */
+  bool kernel; /* kernel mode: any size, try regions too */
 } Inl;
 
 static int func_index(const IrModule *m, const IrFunc *f) {
@@ -51,10 +59,10 @@ static void find_candidates(Inl *in) {
   for (int k = 0; k < n; k++) {
     const IrFunc *f = m->funcs[k];
     int ncalls = 0;
-    bool ok = f->kind == IR_FUNC_SCRIPT && f->nblocks > 0 && count_insts(f) <= MAX_CALLEE_INSTS;
+    bool ok = f->kind == IR_FUNC_SCRIPT && f->nblocks > 0 && (in->kernel || count_insts(f) <= MAX_CALLEE_INSTS);
     for (int b = 0; b < f->nblocks; b++)
       for (const IrInst *i = f->blocks[b]->first; i; i = i->next) {
-        ok &= i->op != IR_TRY_PUSH && i->op != IR_TRY_POP && i->op != IR_CATCH_MSG;
+        ok &= in->kernel || (i->op != IR_TRY_PUSH && i->op != IR_TRY_POP && i->op != IR_CATCH_MSG);
         ncalls += i->op == IR_CALL;
       }
     in->ok[k] = ok;
@@ -193,23 +201,38 @@ static void inline_call(Inl *in, IrFunc *f, IrInst *call) {
   ir_block_append(b, br);
 }
 
+/* Inlines the calls of f whose callees in->ok allows, while f stays under max instructions. */
+static bool inline_into(Inl *in, IrFunc *f, int max) {
+  IrModule *m = in->m;
+  bool changed = false;
+  int size = count_insts(f);
+  for (int bi = 0; bi < f->nblocks && size <= max; bi++)
+    for (IrInst *i = f->blocks[bi]->first; i; i = i->next) {
+      int ci = i->op == IR_CALL ? func_index(m, i->callee) : -1;
+      if (ci < 0 || !in->ok[ci] || i->callee == f) continue;
+      size += count_insts(i->callee);
+      inline_call(in, f, i);
+      changed = true;
+      break; /* the rest of this block moved to a new block, scanned later */
+    }
+  return changed;
+}
+
 bool ir_pass_inline(IrModule *m) {
-  Inl in = {m, arena_new(), NULL};
+  Inl in = {m, arena_new(), NULL, false};
   find_candidates(&in);
   bool changed = false;
-  for (int k = 0; k < m->nfuncs; k++) {
-    IrFunc *f = m->funcs[k];
-    int size = count_insts(f);
-    for (int bi = 0; bi < f->nblocks && size <= MAX_CALLER_INSTS; bi++)
-      for (IrInst *i = f->blocks[bi]->first; i; i = i->next) {
-        int ci = i->op == IR_CALL ? func_index(m, i->callee) : -1;
-        if (ci < 0 || !in.ok[ci] || i->callee == f) continue;
-        size += count_insts(i->callee);
-        inline_call(&in, f, i);
-        changed = true;
-        break; /* the rest of this block moved to a new block, scanned later */
-      }
-  }
+  for (int k = 0; k < m->nfuncs; k++) changed |= inline_into(&in, m->funcs[k], MAX_CALLER_INSTS);
+  arena_free(in.tmp);
+  return changed;
+}
+
+bool ir_pass_inline_kernel(IrModule *m) {
+  Inl in = {m, arena_new(), NULL, true};
+  find_candidates(&in);
+  bool changed = false;
+  for (int k = 0; k < m->nprobes; k++)
+    if (m->probes[k]->site == IR_SITE_KERNEL) changed |= inline_into(&in, m->probes[k]->handler, MAX_KERNEL_INSTS);
   arena_free(in.tmp);
   return changed;
 }

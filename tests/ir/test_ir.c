@@ -162,6 +162,51 @@ static void test_built_roundtrip(void) {
   ir_module_free(m);
 }
 
+/* What a saved object's loader needs and the front end's pointers (sym, ep,
+ * expr) gave before: the fields themselves after a parse, locations in the
+ * files already in the SrcSet (whose text error messages quote). */
+static void test_session_fields(void) {
+  check_context = "session fields";
+  const char *script = "global lim\nprobe begin { }\n";
+  uint32_t f = srcset_add(&src, "sess.stp", script, strlen(script), 0);
+  const char *text = "global @lim : i64 = 3 cmdline !sess.stp:1:8\n"
+                     "global @x.2 : str display    !lib.stp:4:16\n"
+                     "handler @p() -> void {\nb0:\n"
+                     "  %0 = ctx \"@defined($f)\"() : i64\n"
+                     "  %1 = ctx \"$f\"() : i64\n"
+                     "  %2 = const.str \"ab\" maxlen 2 !sess.stp:2:7\n"
+                     "  ret\n}\n"
+                     "probe other seq 7 kernel \"timer.s(1)\" -> @p optional\n"
+                     "probe end seq 0 host \"end\" -> @p\n";
+  DiagList d = fresh_diag();
+  IrModule *m = ir_parse(text, strlen(text), &src, &d);
+  CHECK(m != NULL);
+  if (!m) return;
+  CHECK_INT(m->nglobals, 2);
+  CHECK(m->globals[0]->cmdline && !m->globals[0]->display && m->globals[0]->sym == NULL);
+  CHECK_INT((int)m->globals[0]->loc.file, (int)f);
+  CHECK_INT((int)m->globals[0]->loc.line, 1);
+  CHECK_INT((int)m->globals[0]->loc.col, 8);
+  CHECK_STR(m->globals[0]->script_name, "lim");
+  CHECK(!m->globals[1]->cmdline && m->globals[1]->display);
+  CHECK_STR(m->globals[1]->name, "x.2");
+  CHECK_STR(m->globals[1]->script_name, "x");
+  CHECK_STR(srcset_get(&src, m->globals[1]->loc.file)->path, "lib.stp");
+  const IrBlock *b = m->funcs[0]->blocks[0];
+  CHECK(((const IrCtx *)b->first->aux)->is_defined);
+  CHECK(!((const IrCtx *)b->first->next->aux)->is_defined);
+  CHECK_INT((int)b->first->next->next->str_bound, 3);
+  CHECK_INT((int)b->first->next->next->loc.file, (int)f);
+  CHECK_INT(m->nprobes, 2);
+  const IrProbe *p = m->probes[0];
+  CHECK(p->optional && p->site == IR_SITE_KERNEL && p->kind == IR_PROBE_OTHER && p->seq == 7 && p->index == 0);
+  CHECK_STR(p->pp, "timer.s(1)");
+  CHECK(p->handler == m->funcs[0] && p->ep == NULL);
+  CHECK(!m->probes[1]->optional && m->probes[1]->kind == IR_PROBE_END && m->probes[1]->index == 1);
+  diag_print(&d, stderr);
+  ir_module_free(m);
+}
+
 static void test_pass_table(void) {
   check_context = "pass table";
   const char *const *n = ir_pass_names();
@@ -251,6 +296,7 @@ int main(int argc, char **argv) {
   test_dominators();
   test_verify_pointers();
   test_built_roundtrip();
+  test_session_fields();
   test_pass_table();
   test_pipeline_reports();
   if (argc > 1) sweep(argv[1]);
