@@ -113,7 +113,7 @@ static void zero_fill(Fn *F, LLVMValueRef p, uint32_t size) {
 
 static LLVMMetadataRef scope_for(Fn *F, uint32_t file) {
   Gen *g = F->g;
-  if (file <= 1 || !g->m->src) return F->sp;
+  if (!file || file == g->cu_file || !g->m->src) return F->sp;
   if (file >= F->nscopes) {
     uint32_t n = file + 8;
     LLVMMetadataRef *ns = realloc(F->scopes, sizeof *ns * n);
@@ -453,17 +453,15 @@ static LLVMValueRef emit_map_get(Fn *F, const IrInst *i) {
   const IrGlobal *ig = i->g;
   LLVMValueRef key = build_key(F, ig, i, 0);
   LLVMValueRef p = bb_map_lookup(g, g->gmap[ig->id], key);
+  LLVMValueRef dst = NULL;
+  if (i->type == IR_STR) { /* absent: "" */
+    dst = str_region(F, i);
+    LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);
+  }
   LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), hit = bb_block(g, "get.hit"), done = bb_block(g, "get.done");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, hit);
   LLVMPositionBuilderAtEnd(g->b, hit);
   if (i->type == IR_STR) {
-    LLVMValueRef dst = str_region(F, i);
-    /* absent: "" */
-    LLVMPositionBuilderAtEnd(g->b, here);
-    LLVMValueRef term = LLVMGetBasicBlockTerminator(here);
-    LLVMPositionBuilderBefore(g->b, term);
-    LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);
-    LLVMPositionBuilderAtEnd(g->b, hit);
     str_copy(F, dst, str_bound(F, i), p);
     LLVMBuildBr(g->b, done);
     LLVMPositionBuilderAtEnd(g->b, done);
@@ -717,6 +715,38 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
 
 /* ---- instructions -------------------------------------------------------------------------------- */
 
+/* Whether f calls itself, directly or through others (seen: by function, scratch). */
+static bool reaches(const IrModule *m, const IrFunc *from, const IrFunc *f, bool *seen) {
+  for (int b = 0; b < from->nblocks; b++)
+    for (const IrInst *i = from->blocks[b]->first; i; i = i->next) {
+      if (i->op != IR_CALL) continue;
+      if (i->callee == f) return true;
+      for (int k = 0; k < m->nfuncs; k++)
+        if (m->funcs[k] == i->callee && !seen[k]) {
+          seen[k] = true;
+          if (reaches(m, i->callee, f, seen)) return true;
+        }
+    }
+  return false;
+}
+
+/* A call left after kernel inlining (ir_pass_inline_kernel): recursion,
+ * which BPF cannot do (no calls with a stack per activation), or a handler
+ * too big to inline into. */
+static void refuse_call(Fn *F, const IrInst *i) {
+  const IrModule *m = F->g->m;
+  bool *seen = calloc((size_t)m->nfuncs + 1, sizeof *seen);
+  bool rec = seen && reaches(m, i->callee, i->callee, seen);
+  free(seen);
+  if (rec)
+    gen_error(F->g, i->loc, "recursive function '%s' cannot run in a kernel probe on the bpf backend (BPF has no "
+              "recursion); call it from a begin or end probe", i->callee->name);
+  else
+    gen_error(F->g, i->loc, "function '%s' is too big to inline into a kernel probe on the bpf backend",
+              i->callee->name);
+  F->failed = true;
+}
+
 static LLVMTypeRef llvm_type(Fn *F, IrType t) {
   Gen *g = F->g;
   return t == IR_BOOL ? g->i1 : t == IR_STR ? g->ptr : g->i64;
@@ -876,7 +906,7 @@ static void emit_inst(Fn *F, const IrInst *i) {
     F->failed = true;
     break;
   case IR_ITER_NEXT: case IR_ITER_KEY: case IR_ITER_VALUE: case IR_ITER_END: break; /* refused at iter.begin */
-  case IR_CALL: unsupported(F, i, "a call of a script function that was not inlined"); break;
+  case IR_CALL: refuse_call(F, i); break;
   case IR_BUILTIN: {
     bool ok;
     v = emit_builtin(F, i, &ok);
@@ -1051,6 +1081,10 @@ int gen_handler(Gen *g, const IrProbe *p, const char *sec) {
       LLVMPositionBuilderAtEnd(g->b, bb);
       LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
     }
+  /* Slack after the last region: a write at a variable offset into a region
+   * (concatenation) stays inside it at run time, but the verifier bounds the
+   * offset and the size separately and wants their sum inside the map value. */
+  F->top += (uint32_t)g->l->maxstringlen;
   if (F->top > g->scratch_size) g->scratch_size = F->top;
   if (F->failed && !g->nerrors) rc = -ENOMEM;
 out:

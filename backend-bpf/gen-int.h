@@ -39,6 +39,7 @@ typedef struct Gen {
   int ctl, events, scratch, glob; /* indexes in maps */
   int *gmap;                      /* by IrGlobal.id: first map of the global (objects follow), -1 */
   uint32_t scratch_size;          /* the largest handler's need */
+  uint32_t cu_file;               /* the source file of the compile unit (the user's script) */
   int nerrors;                    /* diagnostics given */
   int nstrings;                   /* read-only strings made */
 } Gen;

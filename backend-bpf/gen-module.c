@@ -172,7 +172,14 @@ static void gen_init(Gen *g) {
   g->ptr = LLVMPointerTypeInContext(g->ctx, 0);
   g->voidt = LLVMVoidTypeInContext(g->ctx);
   LLVMSetTarget(g->mod, "bpfel");
-  const SrcFile *f = g->m->src ? srcset_get(g->m->src, 1) : NULL;
+  /* The compile unit's file is the user's script (tapsets are read first) */
+  const SrcFile *f = NULL;
+  for (uint32_t k = 1; g->m->src && srcset_get(g->m->src, k); k++)
+    if (!srcset_get(g->m->src, k)->is_tapset) {
+      f = srcset_get(g->m->src, k);
+      g->cu_file = k;
+      break;
+    }
   const char *path = f ? f->path : "<input>";
   g->di_file = LLVMDIBuilderCreateFile(g->di, path, strlen(path), ".", 1);
   g->di_cu = LLVMDIBuilderCreateCompileUnit(g->di, LLVMDWARFSourceLanguageC, g->di_file, "stapjit", 7, true, "",
@@ -196,6 +203,48 @@ static void gen_fini(Gen *g) {
   free(g->gmap);
 }
 
+/* --dump-asm: LLVM's assembly of the programs, with the script line each
+ * run of instructions came from (its .loc directives) shown as a comment,
+ * and without the directives and debug sections only tools read. */
+static void print_asm(Gen *g, const char *text, size_t len, FILE *out) {
+  const char *files[64] = {0};
+  size_t flen[64] = {0};
+  bool code = true;
+  unsigned last_file = 0, last_line = 0;
+  for (const char *p = text, *end = text + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    const char *next = nl ? nl + 1 : end;
+    unsigned fno, line;
+    if (n > 9 && !strncmp(p, "\t.section", 9)) {
+      code = !memmem(p, n, ".debug", 6) && !memmem(p, n, ".BTF", 4) && !memmem(p, n, ".eh_frame", 9) &&
+             !memmem(p, n, ".rel", 4);
+      if (code) fprintf(out, "%.*s\n", (int)n, p);
+    } else if (n > 6 && !strncmp(p, "\t.file\t", 7) && sscanf(p + 7, "%u", &fno) == 1 && fno < 64) {
+      const char *q2 = p + n - 1, *q1 = q2 > p ? q2 - 1 : p; /* the last "..." is the path */
+      while (q1 > p && *q1 != '"') q1--;
+      files[fno] = q1 + 1;
+      flen[fno] = (size_t)(q2 - q1 - 1);
+    } else if (n > 5 && !strncmp(p, "\t.loc\t", 6) && sscanf(p + 6, "%u %u", &fno, &line) == 2) {
+      if (code && line && (fno != last_file || line != last_line) && fno < 64 && files[fno]) {
+        size_t sl = 0;
+        const char *src = NULL;
+        for (uint32_t k = 1; g->m->src && srcset_get(g->m->src, k); k++)
+          if (strlen(srcset_get(g->m->src, k)->path) == flen[fno] &&
+              !strncmp(srcset_get(g->m->src, k)->path, files[fno], flen[fno]))
+            src = srcset_line(g->m->src, k, line, &sl);
+        fprintf(out, "; %.*s:%u: %.*s\n", (int)flen[fno], files[fno], line, (int)sl, src ? src : "");
+        last_file = fno;
+        last_line = line;
+      }
+    } else if (code && !(n > 5 && !strncmp(p, ".Ltmp", 5)) && !(n > 5 && !strncmp(p, "\t.cfi", 5)) &&
+               !(n > 5 && !strncmp(p, ".Lfunc", 6))) {
+      fprintf(out, "%.*s\n", (int)n, p);
+    }
+    p = next;
+  }
+}
+
 static int emit(Gen *g, LLVMTargetMachineRef tm, BpfObjectImage *img) {
   char *err = NULL;
   LLVMMemoryBufferRef buf;
@@ -205,7 +254,7 @@ static int emit(Gen *g, LLVMTargetMachineRef tm, BpfObjectImage *img) {
       LLVMDisposeMessage(err);
       return -1;
     }
-    fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), g->o->dump_asm);
+    print_asm(g, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), g->o->dump_asm);
     LLVMDisposeMemoryBuffer(buf);
   }
   if (LLVMTargetMachineEmitToMemoryBuffer(tm, g->mod, LLVMObjectFile, &err, &buf)) {

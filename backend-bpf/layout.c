@@ -111,7 +111,7 @@ static int layout_globals(BpfLayout *l, DiagList *diag) {
         return -EINVAL;
       }
       if (g->kind != IR_GLOBAL_MAP) continue;
-      bg->mdesc[o] = ir_global_map_desc(g, &bg->desc[o]);
+      bg->mdesc[o] = ir_global_map_desc(m, g, &bg->desc[o]);
       if (rt_map_layout(&bg->mdesc[o], &bg->mlay[o]) != 0) {
         diag_error(diag, g->loc, "array '%s': no layout for its keys and values",
                    g->name);

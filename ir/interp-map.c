@@ -52,9 +52,37 @@ int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDes
            : rt_stat_desc_init(out, RT_HIST_NONE, 0, 0, 0, shift, err);
 }
 
-RtMapDesc ir_global_map_desc(const IrGlobal *g, const RtStatDesc *stat) {
+/* The bytes a string key column (col >= 0) or the string value (col < 0)
+ * of g needs: the largest str_bound of the strings the module's
+ * instructions use there, lookups included (a longer lookup key must not
+ * match a stored prefix of it); 0 (MAXSTRINGLEN) when one has no bound or
+ * a slice or wildcard names the column. */
+static uint32_t str_slot(const IrModule *m, const IrGlobal *g, int col) {
+  int64_t best = 1;
+  for (int f = 0; f < m->nfuncs; f++)
+    for (int b = 0; b < m->funcs[f]->nblocks; b++)
+      for (const IrInst *i = m->funcs[f]->blocks[b]->first; i; i = i->next) {
+        if (!(ir_op_flags(i->op) & IRF_GLOBAL) || i->g != g) continue;
+        const IrInst *v = NULL;
+        if (col >= 0) {
+          if (i->op == IR_ITER_BEGIN || i->op == IR_MAP_DELETE) return 0;
+          if (i->op != IR_MAP_CLEAR && i->op != IR_HIST_STR && col < i->nargs) v = i->args[col];
+        } else if (i->op == IR_MAP_SET) {
+          v = i->args[i->nargs - 1];
+        }
+        if (!v) continue;
+        if (v->type != IR_STR || v->str_bound <= 0) return 0;
+        if (v->str_bound > best) best = v->str_bound;
+      }
+  return (uint32_t)best;
+}
+
+RtMapDesc ir_global_map_desc(const IrModule *m, const IrGlobal *g, const RtStatDesc *stat) {
   RtMapDesc d = {.sz = sizeof d, .name = g->script_name, .nkeys = g->nkeys};
   for (int k = 0; k < g->nkeys; k++) d.key_type[k] = rt_type(g->keys[k]);
+  for (int k = 0; k < g->nkeys && m; k++)
+    if (g->keys[k] == IR_STR) d.key_strsize[k] = str_slot(m, g, k);
+  if (m && !g->is_stat && g->value == IR_STR) d.val_strsize = str_slot(m, g, -1);
   d.val_type = g->is_stat ? RT_STAT : rt_type(g->value);
   d.max_entries = g->maxsize;
   d.wrap = g->wrap;
@@ -99,7 +127,7 @@ static int init_global(IrInterp *in, GlobalRt *gr, const IrGlobal *g, DiagList *
   gr->maps = calloc((size_t)gr->nobj, sizeof(RtMap *));
   if (!gr->maps) return -ENOMEM;
   for (int k = 0; k < gr->nobj; k++) {
-    RtMapDesc d = ir_global_map_desc(g, &gr->descs[k]);
+    RtMapDesc d = ir_global_map_desc(in->m, g, &gr->descs[k]);
     gr->maps[k] = in->opt.new_map ? in->opt.new_map(in->opt.map_ctx, g, k, &d) : rt_map_hash_new(&d);
     if (!gr->maps[k]) {
       if (in->opt.new_map)

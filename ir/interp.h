@@ -76,10 +76,12 @@ int ir_interp_display_globals(IrInterp *in, RtBuf *out);
  * globals themselves.  A statistic collects one object per histogram shape
  * (ir_global_nobj); object obj's description (histogram, @variance shift)
  * comes from ir_global_stat_desc (-EINVAL and err for a bad histogram; all
- * zero for a non-statistic); an array's from ir_global_map_desc. */
+ * zero for a non-statistic); an array's from ir_global_map_desc, whose
+ * string key and value slots are as wide as the module's str_bounds show
+ * they must be (MAXSTRINGLEN without bounds). */
 int ir_global_nobj(const IrGlobal *g);
 int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDesc *out, RtErr *err);
-RtMapDesc ir_global_map_desc(const IrGlobal *g, const RtStatDesc *stat);
+RtMapDesc ir_global_map_desc(const IrModule *m, const IrGlobal *g, const RtStatDesc *stat);
 
 /* The storage of scalar global g (by IrGlobal.id) for a backend that keeps
  * a copy of it between host probe hits: a long's cell, a string's

@@ -11,6 +11,7 @@
  *   copy a                 a
  *   phi a, b, ...          the largest
  *   local.get sN           the largest value any local.set stores in sN (pinned slots)
+ *   builtin execname()     16: the kernel's task name (TASK_COMM_LEN) and its NUL
  *   anything else          the cap (params, calls, map reads, sprintf, ctx, ...)
  *
  * A monotone fixpoint from below (every bound starts at 0 = nothing seen yet):
@@ -20,6 +21,8 @@
  * an instruction, and reports a change only when a stored bound differs.
  */
 #include "ir.h"
+
+#include <string.h>
 
 enum { WIDEN_AFTER = 8 };
 
@@ -49,6 +52,10 @@ static int64_t bound_of(const Sb *s, const IrInst *i) {
     return m;
   }
   case IR_LOCAL_GET: return s->slot[i->imm];
+  case IR_BUILTIN: {
+    const IrBuiltin *bi = i->aux;
+    return bi && !strcmp(bi->name, "execname") ? capped(s, 16) : s->cap;
+  }
   default: return s->cap;
   }
 }
