@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <zlib.h>
 
 typedef struct Comp {
   char name[32];
@@ -81,24 +82,27 @@ static bool num(const Comp *c, uint64_t *v) {
   return true;
 }
 
+/* CONFIG_HZ=N in a kernel configuration file, plain or gzip'd; 0 if absent. */
+static int config_hz(const char *path) {
+  gzFile f = gzopen(path, "rb");
+  if (!f) return 0;
+  char line[256];
+  int hz = 0;
+  while (!hz && gzgets(f, line, sizeof line))
+    if (!strncmp(line, "CONFIG_HZ=", 10)) hz = atoi(line + 10);
+  gzclose(f);
+  return hz > 0 ? hz : 0;
+}
+
 int battach_kernel_hz(void) {
   static int hz;
   if (hz) return hz;
-  hz = 250;
   struct utsname u;
-  if (uname(&u) != 0) return hz;
-  char path[300];
-  snprintf(path, sizeof path, "/boot/config-%s", u.release);
-  FILE *f = fopen(path, "r");
-  if (!f) return hz;
-  char line[256];
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, "CONFIG_HZ=", 10)) {
-      int v = atoi(line + 10);
-      if (v > 0) hz = v;
-      break;
-    }
-  fclose(f);
+  char path[300] = "";
+  if (uname(&u) == 0) snprintf(path, sizeof path, "/boot/config-%s", u.release);
+  if (path[0]) hz = config_hz(path);
+  if (!hz) hz = config_hz("/proc/config.gz");
+  if (!hz) hz = 250; /* Debian's and most distributions' */
   return hz;
 }
 

@@ -27,6 +27,7 @@ typedef struct BpfCaps {
   bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF */
   bool bpf_loop;     /* the bpf_loop helper */
   bool for_each_map; /* bpf_for_each_map_elem */
+  bool perf_event;   /* BPF programs on perf events (timers, perf.*) */
   bool btf;          /* /sys/kernel/btf/vmlinux */
   char why[256];     /* when bpf is false: the reason, for the user */
 } BpfCaps;
@@ -42,7 +43,8 @@ const BpfCaps *bpf_caps_probe_kernel(void);
  * records kernel handlers send through the ring buffer.
  *
  * Maps, by name:
- *   stp_ctl      ARRAY[1] of BpfCtl: session state and counters
+ *   stp_ctl      ARRAY[1] of BpfCtl: session state and counters (the loader adds
+ *                BPF_F_MMAPABLE and maps it, to store the state alone)
  *   stp_events   RINGBUF: records
  *   stp_scratch  ARRAY[ncpus]: per-CPU scratch space (size from the codegen)
  *   stp_glob     ARRAY[1]: the scalar longs and strings, at BlayGlobal.off
@@ -213,7 +215,8 @@ typedef struct BattachSpec {
 int battach_parse(const char *pp, BattachSpec *out);
 /* The ELF section a program for spec goes in (libbpf infers its type). */
 const char *battach_section(const BattachSpec *spec, char *buf, size_t len);
-/* CONFIG_HZ of the running kernel (250 if it cannot be told). */
+/* CONFIG_HZ of the running kernel, from /boot/config-RELEASE or /proc/config.gz
+ * (250 if neither tells). */
 int battach_kernel_hz(void);
 
 /* ---- tracepoint catalogue (tracefs.c) --------------------------------------- */
@@ -369,5 +372,31 @@ BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, si
                       const BpfSessionOptions *o, DiagList *diag);
 const IrKernelPhase *bpfs_phase(BpfSession *s);
 void bpfs_close(BpfSession *s);
+
+/* ---- kernel struct offsets from BTF (btfoff.c) ----------------------------- */
+
+typedef enum BtfOff {
+  BTFOFF_TASK_REAL_PARENT, /* task_struct.real_parent */
+  BTFOFF_TASK_TGID,        /* task_struct.tgid */
+  BTFOFF_TASK_CRED,        /* task_struct.cred */
+  BTFOFF_CRED_EUID,        /* cred.euid */
+  BTFOFF_CRED_EGID,        /* cred.egid */
+  BTFOFF__COUNT
+} BtfOff;
+
+typedef struct BtfOffField {
+  const char *type, *field;
+} BtfOffField;
+
+extern const BtfOffField btfoff_fields[BTFOFF__COUNT];
+
+/* The ELF section of the generated array of BTFOFF__COUNT int64 offsets
+ * (libbpf makes it a read-only map of its own, which the loader fills). */
+#define BTFOFF_SECTION ".rodata.stpbtf"
+#define BTFOFF_SYMBOL "stp_btf_off"
+
+/* The offsets in the running kernel (-1 for a field it lacks).  0, or
+ * -errno when its BTF cannot be read (every offset -1). */
+int btfoff_compute(int64_t *out);
 
 #endif

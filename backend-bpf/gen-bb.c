@@ -109,3 +109,10 @@ LLVMValueRef bb_srem(Gen *g, LLVMValueRef a, LLVMValueRef b) {
   LLVMValueRef r = LLVMBuildURem(g->b, ua, ub, "");
   return LLVMBuildSelect(g->b, na, LLVMBuildNeg(g->b, r, ""), r, "");
 }
+
+LLVMValueRef bb_barrier(Gen *g, LLVMValueRef v) {
+  LLVMTypeRef ty = LLVMTypeOf(v);
+  LLVMTypeRef fty = LLVMFunctionType(ty, &ty, 1, false);
+  LLVMValueRef asm_ = LLVMGetInlineAsm(fty, "", 0, "=r,0", 4, true, false, LLVMInlineAsmDialectATT, false);
+  return LLVMBuildCall2(g->b, fty, asm_, &v, 1, "");
+}

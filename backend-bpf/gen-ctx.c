@@ -9,6 +9,7 @@
  * it at the same place.  Probes without a context (timers, perf) have no
  * target variables.  Errors name the variable and the probe point.
  */
+#include "builtins.h"
 #include "gen-int.h"
 
 #include <linux/bpf.h>
@@ -196,8 +197,62 @@ static LLVMValueRef clamp_size(Gen *g, LLVMValueRef n, uint32_t max) {
   return LLVMBuildTrunc(g->b, phi, g->i32, "");
 }
 
+/* Offset k of the kernel struct table (btfoff.c), which the loader fills
+ * for the running kernel: a volatile load, so that nothing folds it. */
+static LLVMValueRef btf_offset(Gen *g, BtfOff k) {
+  LLVMValueRef tab = LLVMGetNamedGlobal(g->mod, BTFOFF_SYMBOL);
+  LLVMTypeRef at = LLVMArrayType(g->i64, BTFOFF__COUNT);
+  if (!tab) {
+    tab = LLVMAddGlobal(g->mod, at, BTFOFF_SYMBOL);
+    LLVMSetInitializer(tab, LLVMConstNull(at));
+    LLVMSetSection(tab, BTFOFF_SECTION);
+    LLVMSetAlignment(tab, 8);
+  }
+  LLVMValueRef v = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, tab, 8 * (uint64_t)k), "");
+  LLVMSetVolatile(v, true);
+  LLVMSetAlignment(v, 8);
+  return v;
+}
+
+/* *(size bytes *)(base + off), zero-extended; *bad |= the read failed. */
+static LLVMValueRef read_at(Gen *g, LLVMValueRef base, LLVMValueRef off, int size, LLVMValueRef *bad) {
+  LLVMValueRef slot = entry_slot(g);
+  LLVMBuildStore(g->b, bb_c64(g, 0), slot);
+  LLVMValueRef addr = LLVMBuildIntToPtr(g->b, LLVMBuildAdd(g->b, base, off, ""), g->ptr, "");
+  LLVMValueRef a[3] = {slot, LLVMConstInt(g->i32, (unsigned)size, false), addr};
+  LLVMValueRef r = bb_helper(g, BPF_FUNC_probe_read_kernel, g->i64, a, 3);
+  LLVMValueRef failed = LLVMBuildICmp(g->b, LLVMIntSLT, r, bb_c64(g, 0), "");
+  *bad = *bad ? LLVMBuildOr(g->b, *bad, failed, "") : failed;
+  LLVMValueRef v = LLVMBuildLoad2(g->b, size == 4 ? g->i32 : g->i64, slot, "");
+  return size == 4 ? LLVMBuildZExt(g->b, v, g->i64, "") : v;
+}
+
+/* ppid(), euid(), egid(): fields of the current task through the kernel's
+ * struct offsets; false if name is none of them. */
+static bool task_builtin(Gen *g, const char *name, LLVMValueRef *out, LLVMValueRef *fault) {
+  BtfOff ptr_field, val_field;
+  if (!strcmp(name, "ppid"))
+    ptr_field = BTFOFF_TASK_REAL_PARENT, val_field = BTFOFF_TASK_TGID;
+  else if (!strcmp(name, "euid"))
+    ptr_field = BTFOFF_TASK_CRED, val_field = BTFOFF_CRED_EUID;
+  else if (!strcmp(name, "egid"))
+    ptr_field = BTFOFF_TASK_CRED, val_field = BTFOFF_CRED_EGID;
+  else
+    return false;
+  LLVMValueRef task = bb_helper(g, BPF_FUNC_get_current_task, g->i64, NULL, 0);
+  LLVMValueRef o1 = btf_offset(g, ptr_field), o2 = btf_offset(g, val_field);
+  LLVMValueRef bad = LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, o1, bb_c64(g, 0), ""),
+                                 LLVMBuildICmp(g->b, LLVMIntSLT, o2, bb_c64(g, 0), ""), "");
+  LLVMValueRef p = read_at(g, task, o1, 8, &bad);
+  *out = read_at(g, p, o2, 4, &bad);
+  *fault = bad;
+  return true;
+}
+
 bool gen_mem_builtin(Gen *g, const char *name, LLVMValueRef *args, int nargs, LLVMValueRef dst, uint32_t dst_size,
                      LLVMValueRef *out, LLVMValueRef *fault, LLVMValueRef *code) {
+  *fault = *code = NULL;
+  if (task_builtin(g, name, out, fault)) return true;
   static const struct {
     const char *name;
     int size; /* 0: a string */
@@ -279,9 +334,15 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
                      uint32_t dst_size, LLVMValueRef *out) {
   const char *name = ((const IrBuiltin *)i->aux)->name;
   *out = NULL;
-  if (!strcmp(name, "pp")) {
+  if (!strcmp(name, "pp") || !strcmp(name, "ppfunc")) {
     if (!dst) return false;
-    LLVMValueRef s = gen_rodata_str(g, p->pp, strlen(p->pp) + 1);
+    char fn[256];
+    const char *text = p->pp;
+    if (name[2]) { /* ppfunc: known now */
+      rt_ppfunc(p->pp, fn, sizeof fn);
+      text = fn;
+    }
+    LLVMValueRef s = gen_rodata_str(g, text, strlen(text) + 1);
     bb_read_str(g, dst, dst_size, s);
     *out = dst;
     return true;

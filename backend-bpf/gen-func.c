@@ -9,140 +9,182 @@
  * a string phi has its own region too, filled on each incoming edge).
  * Strings move with probe_read_kernel_str, which stops at the NUL and
  * always terminates; compare loops are bounded by the smaller buffer.
+ * Loops become callbacks (gen-loop.c; gen-fn.h tells how values cross into
+ * them); everything here works in whichever function F->sub names.
  *
- * Control flow follows the IR's blocks.  Each IR edge goes through
- * edge_to(), which records the LLVM predecessor for the target's phis and,
- * when the target has string phis, makes an edge block that copies them.
- * A runtime error either branches to the innermost try handler (the try
- * stack of every block is computed first) with the message in a stack
- * slot, or sends an error record and leaves the handler, as stap abandons
- * a probe hit after an error.
+ * Blocks are emitted in reverse postorder, so a value is emitted before any
+ * block it dominates.  Each IR edge goes through fn_edge_to(), which fills
+ * the target's string and memory phis on the way (in an edge block) and
+ * records the incoming values of its LLVM phis.  A runtime error either
+ * branches to the innermost try handler (the try stack of every block is
+ * computed first) with the message copied to a scratch buffer, or sends an
+ * error record and leaves the handler, as stap abandons a probe hit after
+ * an error.
  */
-#include "gen-int.h"
+#include "gen-fn.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_TRY = 16 };
-
-typedef struct TryStack {
-  const IrBlock *h[MAX_TRY];    /* handlers, innermost last */
-  const IrBlock *from[MAX_TRY]; /* the block of each try.push (the handler's phis read that edge) */
-  int n;
-  bool set;
-} TryStack;
-
-typedef struct PhiEdge {
-  LLVMBasicBlockRef llvm; /* the LLVM block the edge leaves */
-  const IrBlock *from;    /* the IR block whose phi operands it carries */
-  const IrBlock *to;
-} PhiEdge;
-
-typedef struct Fn {
-  Gen *g;
-  const IrProbe *p;
-  const IrFunc *f;
-  LLVMValueRef fn;
-  LLVMValueRef ctxp;                  /* the program's context argument */
-  LLVMValueRef scratch, glob, ctl;    /* base pointers, looked up in the prologue */
-  LLVMValueRef actions, errmsg, zero; /* stack slots */
-  LLVMValueRef *vals;                 /* by instruction id */
-  uint32_t *obj;                      /* by instruction id: bytes of a str value's buffer */
-  uint32_t *soff;                     /* by instruction id: its scratch region, UINT32_MAX if none */
-  LLVMBasicBlockRef *bbs;             /* by block index */
-  LLVMValueRef *slots;                /* pinned local slots: allocas, or scratch regions for strings */
-  uint32_t top;                       /* scratch bytes given out */
-  uint32_t key_off, key_cap;          /* the shared key buffer */
-  uint32_t val_off, val_cap;          /* the shared value buffer */
-  TryStack *tries;                    /* by block index: the try stack at its entry */
-  TryStack cur;                       /* while emitting a block */
-  PhiEdge *edges;
-  int nedges, cap_edges;
-  LLVMMetadataRef sp;
-  LLVMMetadataRef *scopes; /* by source file number */
-  uint32_t nscopes;
-  const IrBlock *cur_block;
-  bool failed;
-  LLVMValueRef fail_aux, fail_code; /* set around a fail_if whose message quotes run-time values */
-} Fn;
-
 static uint32_t round8(uint64_t n) { return (uint32_t)((n + 7) & ~(uint64_t)7); }
-
-#define V(i) (F->vals[(i)->id])
 
 /* ---- scratch space ------------------------------------------------------------------ */
 
-static uint32_t scratch_alloc(Fn *F, uint32_t size) {
+uint32_t fn_scratch_alloc(Fn *F, uint32_t size) {
   uint32_t off = F->top;
   F->top += round8(size);
   return off;
 }
 
-static LLVMValueRef scratch_at(Fn *F, uint32_t off) { return bb_gep(F->g, F->scratch, off); }
+LLVMValueRef fn_scratch_at(Fn *F, uint32_t off) { return bb_gep(F->g, F->scratch, off); }
 
-/* The bytes a string value of v may hold, its NUL included (at most MAXSTRINGLEN). */
-static uint32_t str_bound(Fn *F, const IrInst *v) {
+uint32_t fn_str_bound(Fn *F, const IrInst *v) {
   int64_t max = F->g->l->maxstringlen;
   int64_t b = v && v->str_bound > 0 && v->str_bound < max ? v->str_bound : max;
   return (uint32_t)b;
 }
 
-/* The region of str instruction i, made on first use. */
-static LLVMValueRef str_region(Fn *F, const IrInst *i) {
-  if (F->soff[i->id] == UINT32_MAX) {
-    F->soff[i->id] = scratch_alloc(F, str_bound(F, i));
-    F->obj[i->id] = str_bound(F, i);
+LLVMValueRef fn_str_region(Fn *F, const IrInst *i) {
+  if (F->soff[i->id] == FN_NONE) {
+    F->soff[i->id] = fn_scratch_alloc(F, fn_str_bound(F, i));
+    F->obj[i->id] = fn_str_bound(F, i);
   }
-  return scratch_at(F, F->soff[i->id]);
+  return fn_scratch_at(F, F->soff[i->id]);
 }
 
-/* Copies string src (an object of srcsize bytes) into dst of size bytes. */
-static void str_copy(Fn *F, LLVMValueRef dst, uint32_t size, LLVMValueRef src) {
-  bb_read_str(F->g, dst, size, src);
-}
+void fn_str_copy(Fn *F, LLVMValueRef dst, uint32_t size, LLVMValueRef src) { bb_read_str(F->g, dst, size, src); }
 
-/* Zero-fills size bytes at p (keys must be zero-padded: the hash compares bytes). */
-static void zero_fill(Fn *F, LLVMValueRef p, uint32_t size) {
+/* Keys must be zero-padded: the hash compares bytes.  LLVM's BPF target
+ * expands a memset into stores only up to a size, and has no memset to
+ * call beyond it: a big one copies zeros from .rodata instead. */
+void fn_zero_fill(Fn *F, LLVMValueRef p, uint32_t size) {
   Gen *g = F->g;
-  LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, false), LLVMConstInt(g->i64, size, false), 8);
+  if (size <= 256) {
+    LLVMBuildMemSet(g->b, p, LLVMConstInt(g->i8, 0, false), LLVMConstInt(g->i64, size, false), 8);
+    return;
+  }
+  LLVMTypeRef t = LLVMArrayType(g->i8, size);
+  LLVMValueRef z = LLVMAddGlobal(g->mod, t, "");
+  LLVMSetInitializer(z, LLVMConstNull(t));
+  LLVMSetGlobalConstant(z, true);
+  LLVMSetLinkage(z, LLVMPrivateLinkage);
+  LLVMSetSection(z, ".rodata");
+  LLVMSetAlignment(z, 8);
+  bb_read_kernel(g, p, size, z);
+}
+
+/* ---- values ---------------------------------------------------------------------------- */
+
+LLVMValueRef fn_val(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  if (i->type == IR_STR) {
+    if (F->soff[i->id] != FN_NONE) return fn_scratch_at(F, F->soff[i->id]);
+    return F->vals[i->id]; /* a .rodata constant, good in every function */
+  }
+  if (F->vslot[i->id] != FN_NONE && (F->bloop[i->block->index] != F->cur_loop || !F->vals[i->id])) {
+    LLVMValueRef v = bb_load64(g, F->scratch, F->vslot[i->id]);
+    return i->type == IR_BOOL ? LLVMBuildTrunc(g->b, v, g->i1, "") : v;
+  }
+  SUP_ASSERT(F->vals[i->id] || F->failed);
+  return F->vals[i->id];
+}
+
+static void slot_store(Fn *F, uint32_t off, LLVMValueRef v) {
+  Gen *g = F->g;
+  if (LLVMTypeOf(v) == g->i1) v = LLVMBuildZExt(g->b, v, g->i64, "");
+  bb_store64(g, F->scratch, off, v);
+}
+
+static LLVMTypeRef llvm_type(Fn *F, IrType t) {
+  Gen *g = F->g;
+  return t == IR_BOOL ? g->i1 : t == IR_STR ? g->ptr : g->i64;
+}
+
+/* ---- functions ------------------------------------------------------------------------- */
+
+void fn_enter(Fn *F, int l) {
+  FnSub *s = l < 0 ? &F->main : &F->loops[l].sub;
+  F->sub = s;
+  F->cur_loop = l;
+  F->fn = s->fn;
+  F->scratch = s->scratch;
+  F->glob = s->glob;
+  F->ctl = s->ctl;
+  F->ctxp = s->ctxp;
+  F->zero = s->zero;
+}
+
+void fn_leave(Fn *F) {
+  Gen *g = F->g;
+  if (F->cur_loop < 0) {
+    LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
+    return;
+  }
+  bb_store64(g, F->scratch, F->exit_off, bb_c64(g, FN_EXIT_LEAVE));
+  LLVMBuildRet(g->b, bb_c64(g, 1));
+}
+
+LLVMMetadataRef fn_new_subprogram(Fn *F, const char *name, LLVMValueRef fn) {
+  Gen *g = F->g;
+  unsigned line = F->f->loc.line;
+  /* BTF needs every parameter named (the kernel refuses a FUNC with an
+   * anonymous argument, and with no BTF it refuses callbacks): the
+   * subroutine type follows the LLVM function's, and each parameter gets a
+   * variable the optimiser must keep. */
+  LLVMTypeRef fty = LLVMGlobalGetValueType(fn);
+  unsigned np = LLVMCountParamTypes(fty);
+  LLVMTypeRef pt[4];
+  LLVMGetParamTypes(fty, pt);
+  LLVMMetadataRef di_long = LLVMDIBuilderCreateBasicType(g->di, "long", 4, 64, 5 /* DW_ATE_signed */, LLVMDIFlagZero);
+  LLVMMetadataRef di_ptr = LLVMDIBuilderCreatePointerType(g->di, NULL, 64, 64, 0, NULL, 0);
+  LLVMMetadataRef types[5];
+  types[0] = LLVMGetReturnType(fty) == g->i32 ? g->di_int : di_long;
+  for (unsigned k = 0; k < np && k < 4; k++) types[k + 1] = pt[k] == g->ptr ? di_ptr : di_long;
+  LLVMMetadataRef st = LLVMDIBuilderCreateSubroutineType(g->di, g->di_file, types, np + 1, LLVMDIFlagZero);
+  bool local = LLVMGetLinkage(fn) == LLVMInternalLinkage;
+  LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(g->di, g->di_file, name, strlen(name), name, strlen(name),
+                                                   g->di_file, line, st, local, true, line, LLVMDIFlagPrototyped,
+                                                   true);
+  static const char *const names[4] = {"a", "b", "c", "d"};
+  for (unsigned k = 0; k < np && k < 4; k++)
+    LLVMDIBuilderCreateParameterVariable(g->di, sp, names[k], 1, k + 1, g->di_file, line, types[k + 1], true,
+                                         LLVMDIFlagZero);
+  LLVMSetSubprogram(fn, sp);
+  return sp;
 }
 
 /* ---- debug locations ------------------------------------------------------------------ */
 
 static LLVMMetadataRef scope_for(Fn *F, uint32_t file) {
   Gen *g = F->g;
-  if (!file || file == g->cu_file || !g->m->src) return F->sp;
-  if (file >= F->nscopes) {
+  FnSub *s = F->sub;
+  if (!file || file == g->cu_file || !g->m->src) return s->sp;
+  if (file >= s->nscopes) {
     uint32_t n = file + 8;
-    LLVMMetadataRef *ns = realloc(F->scopes, sizeof *ns * n);
-    if (!ns) return F->sp;
-    memset(ns + F->nscopes, 0, sizeof *ns * (n - F->nscopes));
-    F->scopes = ns;
-    F->nscopes = n;
+    LLVMMetadataRef *ns = realloc(s->scopes, sizeof *ns * n);
+    if (!ns) return s->sp;
+    memset(ns + s->nscopes, 0, sizeof *ns * (n - s->nscopes));
+    s->scopes = ns;
+    s->nscopes = n;
   }
-  if (!F->scopes[file]) {
+  if (!s->scopes[file]) {
     const SrcFile *sf = srcset_get(g->m->src, file);
     const char *path = sf ? sf->path : "?";
     LLVMMetadataRef df = LLVMDIBuilderCreateFile(g->di, path, strlen(path), ".", 1);
-    F->scopes[file] = LLVMDIBuilderCreateLexicalBlockFile(g->di, F->sp, df, 0);
+    s->scopes[file] = LLVMDIBuilderCreateLexicalBlockFile(g->di, s->sp, df, 0);
   }
-  return F->scopes[file];
+  return s->scopes[file];
 }
 
-static void set_loc(Fn *F, SrcLoc loc) {
+void fn_set_loc(Fn *F, SrcLoc loc) {
   if (!loc.line) loc = F->f->loc;
+  F->loc = loc;
   LLVMSetCurrentDebugLocation2(F->g->b, gen_di_loc(F->g, scope_for(F, loc.file), loc));
 }
 
 /* ---- edges and phis --------------------------------------------------------------------- */
-
-static bool has_str_phi(const IrBlock *b) {
-  for (const IrInst *i = b->first; i && i->op == IR_PHI; i = i->next)
-    if (i->type == IR_STR) return true;
-  return false;
-}
 
 static int phi_arg(const IrInst *phi, const IrBlock *from) {
   for (int k = 0; k < phi->nargs; k++)
@@ -150,7 +192,7 @@ static int phi_arg(const IrInst *phi, const IrBlock *from) {
   return -1;
 }
 
-static void record_edge(Fn *F, LLVMBasicBlockRef llvm, const IrBlock *from, const IrBlock *to) {
+static void record_phi(Fn *F, LLVMBasicBlockRef llvm, const IrInst *phi, LLVMValueRef v) {
   if (F->nedges == F->cap_edges) {
     int nc = F->cap_edges ? F->cap_edges * 2 : 64;
     PhiEdge *ne = realloc(F->edges, sizeof *ne * (size_t)nc);
@@ -161,43 +203,104 @@ static void record_edge(Fn *F, LLVMBasicBlockRef llvm, const IrBlock *from, cons
     F->edges = ne;
     F->cap_edges = nc;
   }
-  F->edges[F->nedges++] = (PhiEdge){llvm, from, to};
+  F->edges[F->nedges++] = (PhiEdge){llvm, phi, v};
 }
 
-/* The LLVM block to branch to for the IR edge from -> to, from the current
- * insertion block.  String phis of `to` are filled on the way: through
- * temporaries when one of them reads another phi of the block. */
-static LLVMBasicBlockRef edge_to(Fn *F, const IrBlock *from, const IrBlock *to) {
+/* Whether the edge into `to` from the function being emitted needs no code
+ * of its own: a plain branch, LLVM phis only. */
+static bool plain_edge(Fn *F, const IrBlock *to) {
+  if (F->bloop[to->index] != F->cur_loop) return false;
+  if (F->cur_loop >= 0 && F->loops[F->cur_loop].header == to) return false;
+  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next)
+    if (i->type == IR_STR || F->mphi[i->id]) return false;
+  return true;
+}
+
+void fn_phi_stores(Fn *F, const IrBlock *from, const IrBlock *to) {
+  int n = 0;
+  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) n++;
+  if (!n || !from) return;
+  LLVMValueRef *tmp = calloc((size_t)n, sizeof *tmp);
+  if (!tmp) {
+    F->failed = true;
+    return;
+  }
+  /* Every operand is read before any phi is written: one may read another
+   * phi of the block (a swap).  Strings through a temporary region then. */
+  int k = 0;
+  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next, k++) {
+    int a = phi_arg(i, from);
+    if (a < 0) continue;
+    if (i->type == IR_STR) {
+      bool reads_phi = i->args[a]->op == IR_PHI && i->args[a]->block == to;
+      if (reads_phi) {
+        LLVMValueRef t = fn_scratch_at(F, fn_scratch_alloc(F, fn_str_bound(F, i)));
+        fn_str_copy(F, t, fn_str_bound(F, i), V(i->args[a]));
+        tmp[k] = t;
+      }
+    } else if (F->mphi[i->id]) {
+      tmp[k] = V(i->args[a]);
+    }
+  }
+  k = 0;
+  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next, k++) {
+    int a = phi_arg(i, from);
+    if (a < 0) continue;
+    if (i->type == IR_STR)
+      fn_str_copy(F, fn_str_region(F, i), fn_str_bound(F, i), tmp[k] ? tmp[k] : V(i->args[a]));
+    else if (F->mphi[i->id])
+      slot_store(F, F->vslot[i->id], tmp[k]);
+  }
+  free(tmp);
+}
+
+/* Goes on at block `to`, whose string and memory phis are filled, from the
+ * current block: a branch, the next iteration of this callback, the entry
+ * into a loop, or a way out of this callback (from: for LLVM phis; NULL
+ * when `to` has none). */
+static void goto_block(Fn *F, const IrBlock *from, const IrBlock *to) {
   Gen *g = F->g;
-  if (!has_str_phi(to)) {
-    record_edge(F, LLVMGetInsertBlock(g->b), from, to);
+  int tl = F->bloop[to->index];
+  if (F->cur_loop >= 0 && F->loops[F->cur_loop].header == to) {
+    LLVMBuildRet(g->b, bb_c64(g, 0)); /* next iteration */
+    return;
+  }
+  if (tl == F->cur_loop) {
+    for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
+      if (i->type == IR_STR || F->mphi[i->id]) continue;
+      int a = from ? phi_arg(i, from) : -1;
+      LLVMValueRef v = a >= 0 ? V(i->args[a]) : LLVMGetUndef(llvm_type(F, i->type));
+      record_phi(F, LLVMGetInsertBlock(g->b), i, v);
+    }
+    LLVMBuildBr(g->b, F->bbs[to->index]);
+    return;
+  }
+  if (tl >= 0 && F->loops[tl].header == to && F->loops[tl].parent == F->cur_loop) {
+    loop_enter(F, tl);
+    return;
+  }
+  /* out of this callback: its caller dispatches on the code */
+  SUP_ASSERT(F->cur_loop >= 0);
+  bb_store64(g, F->scratch, F->exit_off, bb_c64(g, FN_EXIT_BLOCK + to->index));
+  LLVMBuildRet(g->b, bb_c64(g, 1));
+}
+
+void fn_goto(Fn *F, const IrBlock *to) { goto_block(F, NULL, to); }
+
+LLVMBasicBlockRef fn_edge_to(Fn *F, const IrBlock *from, const IrBlock *to) {
+  Gen *g = F->g;
+  if (plain_edge(F, to)) {
+    for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
+      int a = from ? phi_arg(i, from) : -1;
+      record_phi(F, LLVMGetInsertBlock(g->b), i, a >= 0 ? V(i->args[a]) : LLVMGetUndef(llvm_type(F, i->type)));
+    }
     return F->bbs[to->index];
   }
   LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
   LLVMBasicBlockRef e = bb_block(g, "edge");
   LLVMPositionBuilderAtEnd(g->b, e);
-  bool parallel = false;
-  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
-    int k = phi_arg(i, from);
-    if (i->type == IR_STR && k >= 0 && i->args[k]->op == IR_PHI && i->args[k]->block == to) parallel = true;
-  }
-  for (int pass = parallel ? 0 : 1; pass < 2; pass++)
-    for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
-      int k = phi_arg(i, from);
-      if (i->type != IR_STR || k < 0) continue;
-      uint32_t size = str_bound(F, i);
-      LLVMValueRef dst = str_region(F, i);
-      if (parallel && pass == 0) { /* into a temporary next to nothing else */
-        uint32_t tmp = scratch_alloc(F, size);
-        str_copy(F, scratch_at(F, tmp), size, V(i->args[k]));
-        F->vals[i->id] = scratch_at(F, tmp); /* read back in pass 1 */
-        continue;
-      }
-      str_copy(F, dst, size, parallel ? F->vals[i->id] : V(i->args[k]));
-      F->vals[i->id] = dst;
-    }
-  record_edge(F, e, from, to);
-  LLVMBuildBr(g->b, F->bbs[to->index]);
+  fn_phi_stores(F, from, to);
+  goto_block(F, from, to);
   LLVMPositionBuilderAtEnd(g->b, here);
   return e;
 }
@@ -205,13 +308,9 @@ static LLVMBasicBlockRef edge_to(Fn *F, const IrBlock *from, const IrBlock *to) 
 static void fill_phis(Fn *F) {
   for (int k = 0; k < F->nedges; k++) {
     const PhiEdge *e = &F->edges[k];
-    for (const IrInst *i = e->to->first; i && i->op == IR_PHI; i = i->next) {
-      if (i->type == IR_STR) continue;
-      int a = phi_arg(i, e->from);
-      LLVMValueRef v = a >= 0 && V(i->args[a]) ? V(i->args[a]) : LLVMGetUndef(LLVMTypeOf(V(i)));
-      LLVMBasicBlockRef bb = e->llvm;
-      LLVMAddIncoming(V(i), &v, &bb, 1);
-    }
+    LLVMValueRef v = e->v;
+    LLVMBasicBlockRef bb = e->llvm;
+    LLVMAddIncoming(F->vals[e->phi->id], &v, &bb, 1);
   }
 }
 
@@ -227,7 +326,7 @@ static void try_flow(Fn *F, const IrBlock *to, const TryStack *st, const IrBlock
 
 static int compute_tries(Fn *F) {
   const IrFunc *f = F->f;
-  F->tries = calloc((size_t)f->nblocks, sizeof *F->tries);
+  F->tries = calloc((size_t)f->nblocks + 1, sizeof *F->tries);
   const IrBlock **work = calloc((size_t)f->nblocks + 1, sizeof *work);
   if (!F->tries || !work) {
     free(work);
@@ -263,7 +362,7 @@ static int compute_tries(Fn *F) {
 
 /* ---- runtime errors and records --------------------------------------------------------- */
 
-static const BlaySite *site_of(Fn *F, const IrInst *i) {
+const BlaySite *fn_site_of(Fn *F, const IrInst *i) {
   int s = blay_site_of(F->g->l, i);
   return s >= 0 ? &F->g->l->sites[s] : NULL;
 }
@@ -294,19 +393,23 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
     if (a->kind == RT_ARG_LONG)
       bb_store64(g, rec, a->off, args[k]);
     else
-      str_copy(F, bb_gep(g, rec, a->off), iargs ? str_bound(F, iargs[k]) : a->size, args[k]);
+      fn_str_copy(F, bb_gep(g, rec, a->off), iargs ? fn_str_bound(F, iargs[k]) : a->size, args[k]);
   }
   bb_ringbuf_submit(g, rec);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
 }
 
+void fn_send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs) {
+  send_record(F, s, code, args, iargs);
+}
+
 /* Raises inst's runtime error: to the innermost try handler when catchable,
  * else an error record and the end of this probe hit.  msg: the error()'s
  * string, or NULL for the op's fixed message (code selects it). */
-static void raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, bool catchable) {
+void fn_raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, bool catchable) {
   Gen *g = F->g;
-  const BlaySite *s = site_of(F, inst);
+  const BlaySite *s = fn_site_of(F, inst);
   if (catchable && F->cur.n > 0 && F->cur.n <= MAX_TRY) {
     LLVMValueRef text = msg;
     if (!text) {
@@ -314,9 +417,9 @@ static void raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef m
       const char *t = blay_fail_message(g->l, (int)(s - g->l->sites), code, 0, buf, sizeof buf);
       text = gen_rodata_str(g, t, strlen(t) + 1);
     }
-    LLVMBuildStore(g->b, text, F->errmsg);
+    fn_str_copy(F, fn_scratch_at(F, F->errmsg_off), (uint32_t)g->l->maxstringlen, text);
     int top = F->cur.n - 1;
-    LLVMBuildBr(g->b, edge_to(F, F->cur.from[top], F->cur.h[top]));
+    LLVMBuildBr(g->b, fn_edge_to(F, F->cur.from[top], F->cur.h[top]));
     return;
   }
   if (s) {
@@ -334,28 +437,27 @@ static void raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef m
   bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
   LLVMBuildBr(g->b, out);
   LLVMPositionBuilderAtEnd(g->b, out);
-  LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
+  fn_leave(F);
 }
 
 /* if (cond) raise; continues in a new block. */
-static void fail_if(Fn *F, LLVMValueRef cond, const IrInst *inst, uint32_t code, bool catchable) {
+void fn_fail_if(Fn *F, LLVMValueRef cond, const IrInst *inst, uint32_t code, bool catchable) {
   Gen *g = F->g;
   LLVMBasicBlockRef bad = bb_block(g, "fail"), good = bb_block(g, "ok");
   LLVMBuildCondBr(g->b, cond, bad, good);
   LLVMPositionBuilderAtEnd(g->b, bad);
-  raise_error(F, inst, code, NULL, catchable);
+  fn_raise_error(F, inst, code, NULL, catchable);
   LLVMPositionBuilderAtEnd(g->b, good);
 }
 
-static void unsupported(Fn *F, const IrInst *i, const char *what) {
+void fn_unsupported(Fn *F, const IrInst *i, const char *what) {
   gen_error(F->g, i->loc, "%s cannot run in a kernel probe on the bpf backend yet", what);
   F->failed = true;
 }
 
 /* ---- strings -------------------------------------------------------------------------------- */
 
-/* strcmp(a, b) as -1/0/1, over at most n bytes (both are NUL-terminated within their buffers). */
-static LLVMValueRef str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n) {
+LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n) {
   Gen *g = F->g;
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
   LLVMBasicBlockRef loop = bb_block(g, "scmp"), diff = bb_block(g, "scmp.diff"), same = bb_block(g, "scmp.same"),
@@ -387,15 +489,15 @@ static LLVMValueRef str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t 
   return res;
 }
 
-static uint32_t obj_size(Fn *F, const IrInst *v) {
+uint32_t fn_obj_size(Fn *F, const IrInst *v) {
   uint32_t n = F->obj[v->id];
-  return n ? n : str_bound(F, v);
+  return n ? n : fn_str_bound(F, v);
 }
 
 static LLVMValueRef emit_concat(Fn *F, const IrInst *i) {
   Gen *g = F->g;
-  uint32_t size = str_bound(F, i);
-  LLVMValueRef dst = str_region(F, i);
+  uint32_t size = fn_str_bound(F, i);
+  LLVMValueRef dst = fn_str_region(F, i);
   LLVMValueRef n = bb_read_str(g, dst, size, V(i->args[0])); /* bytes with the NUL, or < 0 */
   LLVMValueRef len = LLVMBuildSub(g->b, n, bb_c64(g, 1), "");
   /* Clamp to [0, size-1] in a way the verifier follows: branches, not selects. */
@@ -419,33 +521,37 @@ static LLVMValueRef emit_concat(Fn *F, const IrInst *i) {
 
 /* ---- maps ---------------------------------------------------------------------------------------- */
 
-/* Builds the key of g[args...] in the shared key buffer; returns it. */
-static LLVMValueRef build_key(Fn *F, const IrGlobal *ig, const IrInst *i, int obj) {
+LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int obj) {
   Gen *g = F->g;
   const RtMapLayout *ml = &g->l->globals[ig->id].mlay[obj];
   if (ml->key_size > F->key_cap) {
-    F->key_off = scratch_alloc(F, ml->key_size);
+    F->key_off = fn_scratch_alloc(F, ml->key_size);
     F->key_cap = ml->key_size;
   }
-  LLVMValueRef key = scratch_at(F, F->key_off);
+  LLVMValueRef key = fn_scratch_at(F, F->key_off);
   bool any_str = false;
   for (int k = 0; k < ml->nkeys; k++) any_str |= ml->key_type[k] == RT_STR;
-  if (any_str) zero_fill(F, key, ml->key_size);
+  if (any_str) fn_zero_fill(F, key, ml->key_size);
   for (int k = 0; k < ml->nkeys; k++) {
+    if (!args[k]) continue; /* a wildcard of a slice */
     if (ml->key_type[k] == RT_LONG)
-      bb_store64(g, key, ml->key_off[k], V(i->args[k]));
+      bb_store64(g, key, ml->key_off[k], V(args[k]));
     else
-      str_copy(F, bb_gep(g, key, ml->key_off[k]), ml->key_len[k], V(i->args[k]));
+      fn_str_copy(F, bb_gep(g, key, ml->key_off[k]), ml->key_len[k], V(args[k]));
   }
   return key;
 }
 
-static LLVMValueRef val_buf(Fn *F, uint32_t size) {
+static LLVMValueRef build_key(Fn *F, const IrGlobal *ig, const IrInst *i, int obj) {
+  return fn_build_key(F, ig, i->args, obj);
+}
+
+LLVMValueRef fn_val_buf(Fn *F, uint32_t size) {
   if (size > F->val_cap) {
-    F->val_off = scratch_alloc(F, size);
+    F->val_off = fn_scratch_alloc(F, size);
     F->val_cap = size;
   }
-  return scratch_at(F, F->val_off);
+  return fn_scratch_at(F, F->val_off);
 }
 
 static LLVMValueRef emit_map_get(Fn *F, const IrInst *i) {
@@ -455,14 +561,14 @@ static LLVMValueRef emit_map_get(Fn *F, const IrInst *i) {
   LLVMValueRef p = bb_map_lookup(g, g->gmap[ig->id], key);
   LLVMValueRef dst = NULL;
   if (i->type == IR_STR) { /* absent: "" */
-    dst = str_region(F, i);
+    dst = fn_str_region(F, i);
     LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);
   }
   LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), hit = bb_block(g, "get.hit"), done = bb_block(g, "get.done");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, hit);
   LLVMPositionBuilderAtEnd(g->b, hit);
   if (i->type == IR_STR) {
-    str_copy(F, dst, str_bound(F, i), p);
+    fn_str_copy(F, dst, fn_str_bound(F, i), p);
     LLVMBuildBr(g->b, done);
     LLVMPositionBuilderAtEnd(g->b, done);
     return dst;
@@ -482,133 +588,58 @@ static void emit_map_set(Fn *F, const IrInst *i) {
   const IrGlobal *ig = i->g;
   const RtMapLayout *ml = &g->l->globals[ig->id].mlay[0];
   LLVMValueRef key = build_key(F, ig, i, 0);
-  LLVMValueRef val = val_buf(F, ml->val_size);
+  LLVMValueRef val = fn_val_buf(F, ml->val_size);
   const IrInst *v = i->args[i->nargs - 1];
   if (v->type == IR_STR)
-    str_copy(F, val, ml->val_size, V(v));
+    fn_str_copy(F, val, ml->val_size, V(v));
   else
     bb_store64(g, val, 0, V(v));
   LLVMValueRef r = bb_map_update(g, g->gmap[ig->id], key, val, BPF_ANY);
-  if (!ig->wrap) fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, r, bb_c64(g, 0), ""), i, 0, true);
+  if (!ig->wrap) fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, r, bb_c64(g, 0), ""), i, 0, true);
 }
 
-/* ---- statistics -------------------------------------------------------------------------------- */
-
-/* rt_stat_add on the cell at c (this CPU's), as runtime/stat.c does it. */
-static void stat_add_cell(Fn *F, LLVMValueRef c, const RtStatDesc *d, LLVMValueRef v) {
-  Gen *g = F->g;
-  enum { COUNT = 0, SUM = 8, MIN = 16, MAX = 24, AVG = 32, M2 = 40, VAR = 48, HIST = 56 };
-  LLVMValueRef vs = d->shift ? LLVMBuildShl(g->b, v, bb_c64(g, d->shift), "") : v;
-  LLVMValueRef count = bb_load64(g, c, COUNT);
-  LLVMBasicBlockRef first = bb_block(g, "st.first"), more = bb_block(g, "st.more"), hist = bb_block(g, "st.hist");
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, count, bb_c64(g, 0), ""), first, more);
-  LLVMPositionBuilderAtEnd(g->b, first);
-  bb_store64(g, c, COUNT, bb_c64(g, 1));
-  bb_store64(g, c, SUM, v);
-  bb_store64(g, c, MIN, v);
-  bb_store64(g, c, MAX, v);
-  bb_store64(g, c, AVG, vs);
-  bb_store64(g, c, M2, bb_c64(g, 0));
-  bb_store64(g, c, VAR, bb_c64(g, 0));
-  LLVMBuildBr(g->b, hist);
-  LLVMPositionBuilderAtEnd(g->b, more);
-  LLVMValueRef n = LLVMBuildAdd(g->b, count, bb_c64(g, 1), "");
-  bb_store64(g, c, COUNT, n);
-  bb_store64(g, c, SUM, LLVMBuildAdd(g->b, bb_load64(g, c, SUM), v, ""));
-  LLVMValueRef mx = bb_load64(g, c, MAX), mn = bb_load64(g, c, MIN);
-  bb_store64(g, c, MAX, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, v, mx, ""), v, mx, ""));
-  bb_store64(g, c, MIN, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, v, mn, ""), v, mn, ""));
-  LLVMValueRef avg = bb_load64(g, c, AVG);
-  LLVMValueRef delta = LLVMBuildSub(g->b, vs, avg, "");
-  LLVMValueRef avg2 = LLVMBuildAdd(g->b, avg, bb_sdiv(g, delta, n), "");
-  bb_store64(g, c, AVG, avg2);
-  LLVMValueRef m2 = LLVMBuildAdd(g->b, bb_load64(g, c, M2), LLVMBuildMul(g->b, delta, LLVMBuildSub(g->b, vs, avg2, ""), ""), "");
-  bb_store64(g, c, M2, m2);
-  bb_store64(g, c, VAR, bb_sdiv(g, m2, count)); /* count = n - 1 >= 1 */
-  LLVMBuildBr(g->b, hist);
-  LLVMPositionBuilderAtEnd(g->b, hist);
-  if (d->hist == RT_HIST_NONE) return;
-  LLVMValueRef bucket;
-  if (d->hist == RT_HIST_LOG) {
-    /* 64 for 0; 64 +- bits of |v| */
-    LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, v, bb_c64(g, 0), "");
-    LLVMValueRef mag = LLVMBuildSelect(g->b, neg, LLVMBuildNeg(g->b, v, ""), v, "");
-    LLVMTypeRef cty = LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, g->i1}, 2, false);
-    LLVMValueRef ctlz = LLVMGetNamedFunction(g->mod, "llvm.ctlz.i64");
-    if (!ctlz) ctlz = LLVMAddFunction(g->mod, "llvm.ctlz.i64", cty);
-    LLVMValueRef cargs[2] = {mag, LLVMConstInt(g->i1, 0, false)};
-    LLVMValueRef bits = LLVMBuildSub(g->b, bb_c64(g, 64), LLVMBuildCall2(g->b, cty, ctlz, cargs, 2, ""), "");
-    bucket = LLVMBuildSelect(g->b, neg, LLVMBuildSub(g->b, bb_c64(g, 64), bits, ""),
-                             LLVMBuildAdd(g->b, bb_c64(g, 64), bits, ""), "");
-  } else {
-    LLVMValueRef off = LLVMBuildSub(g->b, v, bb_c64(g, d->start), "");
-    LLVMValueRef q = LLVMBuildAdd(g->b, LLVMBuildUDiv(g->b, off, bb_c64(g, d->interval), ""), bb_c64(g, 1), "");
-    bucket = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, off, bb_c64(g, 0), ""), bb_c64(g, 0), q, "");
-  }
-  /* bucket in [0, nbuckets-1], by a branch the verifier follows */
-  LLVMBasicBlockRef clamp = bb_block(g, "st.clamp"), inc = bb_block(g, "st.inc");
-  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntUGT, bucket, bb_c64(g, d->nbuckets - 1), ""), clamp, inc);
-  LLVMPositionBuilderAtEnd(g->b, clamp);
-  LLVMBuildBr(g->b, inc);
-  LLVMPositionBuilderAtEnd(g->b, inc);
-  LLVMValueRef b = LLVMBuildPhi(g->b, g->i64, "");
-  LLVMValueRef bv[2] = {bucket, bb_c64(g, d->nbuckets - 1)};
-  LLVMBasicBlockRef bbk[2] = {here, clamp};
-  LLVMAddIncoming(b, bv, bbk, 2);
-  LLVMValueRef slot = bb_gep_var(g, c, LLVMBuildAdd(g->b, LLVMBuildShl(g->b, b, bb_c64(g, 3), ""), bb_c64(g, HIST), ""));
-  LLVMValueRef old = LLVMBuildLoad2(g->b, g->i64, slot, "");
-  LLVMSetAlignment(old, 8);
-  LLVMSetAlignment(LLVMBuildStore(g->b, LLVMBuildAdd(g->b, old, bb_c64(g, 1), ""), slot), 8);
-}
-
-static void emit_stat_add(Fn *F, const IrInst *i) {
+/* delete a[k...] (mask 0) or a[k, *] (bit j of mask: key j is a wildcard;
+ * the fixed keys are the arguments, in order). */
+static void emit_map_delete(Fn *F, const IrInst *i) {
   Gen *g = F->g;
   const IrGlobal *ig = i->g;
-  const BlayGlobal *bg = &g->l->globals[ig->id];
-  LLVMValueRef v = V(i->args[i->nargs - 1]);
-  for (int o = 0; o < bg->nobj; o++) {
-    int map = g->gmap[ig->id] + o;
-    LLVMValueRef cell;
-    if (ig->kind == IR_GLOBAL_STAT) {
-      cell = bb_map_lookup(g, map, F->zero);
-      LLVMBasicBlockRef ok = bb_block(g, "st.ok");
-      LLVMBasicBlockRef none = bb_block(g, "st.none");
-      LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, cell, ""), none, ok);
-      LLVMPositionBuilderAtEnd(g->b, none);
-      LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
-      LLVMPositionBuilderAtEnd(g->b, ok);
-    } else {
-      LLVMValueRef key = build_key(F, ig, i, o);
-      cell = bb_map_lookup(g, map, key);
-      LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), mk = bb_block(g, "st.new"), ok = bb_block(g, "st.ok");
-      LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, cell, ""), mk, ok);
-      LLVMPositionBuilderAtEnd(g->b, mk);
-      uint32_t size = (uint32_t)rt_stat_cell_size(&bg->desc[o]);
-      LLVMValueRef z = val_buf(F, size);
-      zero_fill(F, z, size);
-      bb_map_update(g, map, key, z, BPF_NOEXIST);
-      LLVMValueRef c2 = bb_map_lookup(g, map, key);
-      LLVMBasicBlockRef mk_end = LLVMGetInsertBlock(g->b);
-      fail_if(F, LLVMBuildIsNull(g->b, c2, ""), i, 0, true);
-      LLVMBasicBlockRef after = LLVMGetInsertBlock(g->b);
-      LLVMBuildBr(g->b, ok);
-      (void)mk_end;
-      LLVMPositionBuilderAtEnd(g->b, ok);
-      LLVMValueRef phi = LLVMBuildPhi(g->b, g->ptr, "");
-      LLVMValueRef pv[2] = {cell, c2};
-      LLVMBasicBlockRef pb[2] = {here, after};
-      LLVMAddIncoming(phi, pv, pb, 2);
-      cell = phi;
+  int nobj = g->l->globals[ig->id].nobj;
+  if (!i->imm) {
+    for (int o = 0; o < nobj; o++) bb_map_delete(g, g->gmap[ig->id] + o, build_key(F, ig, i, o));
+    return;
+  }
+  IrInst *args[9] = {0};
+  uint32_t fixed = 0;
+  for (int k = 0, a = 0; k < ig->nkeys; k++)
+    if (!(i->imm & (1 << k))) {
+      args[k] = i->args[a++];
+      fixed |= 1u << k;
     }
-    stat_add_cell(F, cell, &bg->desc[o], v);
+  for (int o = 0; o < nobj; o++) loop_map_clear(F, ig, o, fn_build_key(F, ig, args, o), fixed);
+}
+
+static void emit_map_clear(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  const IrGlobal *ig = i->g;
+  if (ig->kind == IR_GLOBAL_SCALAR) {
+    uint32_t off = g->l->globals[ig->id].off;
+    if (ig->value == IR_STR)
+      LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), bb_gep(g, F->glob, off));
+    else
+      bb_store64(g, F->glob, off, bb_c64(g, 0));
+  } else if (ig->kind == IR_GLOBAL_STAT) {
+    stat_emit_clear(F, i);
+  } else {
+    IrInst *none[9] = {0};
+    for (int o = 0; o < g->l->globals[ig->id].nobj; o++)
+      loop_map_clear(F, ig, o, fn_build_key(F, ig, none, o), 0);
   }
 }
 
 /* ---- printf and builtins ------------------------------------------------------------------------ */
 
 static void emit_printf(Fn *F, const IrInst *i) {
-  const BlaySite *s = site_of(F, i);
+  const BlaySite *s = fn_site_of(F, i);
   const IrFormat *fmt = i->aux;
   RtFormat *rf = NULL;
   char err[128];
@@ -620,7 +651,7 @@ static void emit_printf(Fn *F, const IrInst *i) {
   for (int k = 0; k < rt_format_nconv(rf); k++) {
     char c = rt_format_conv(rf, k)->conv;
     if (c == 'm' || c == 'M') {
-      unsupported(F, i, "printf's %m and %M (memory dumps)");
+      fn_unsupported(F, i, "printf's %m and %M (memory dumps)");
       rt_format_free(rf);
       return;
     }
@@ -628,7 +659,7 @@ static void emit_printf(Fn *F, const IrInst *i) {
   rt_format_free(rf);
   LLVMValueRef args[64];
   if (i->nargs > 64) {
-    unsupported(F, i, "a printf of more than 64 values");
+    fn_unsupported(F, i, "a printf of more than 64 values");
     return;
   }
   for (int k = 0; k < i->nargs; k++) args[k] = V(i->args[k]);
@@ -643,16 +674,16 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
   *ok = true;
   if (!strcmp(name, "exit")) {
     bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
-    send_record(F, site_of(F, i), 0, NULL, NULL);
+    send_record(F, fn_site_of(F, i), 0, NULL, NULL);
     return NULL;
   }
   if (!strcmp(name, "warn") || !strcmp(name, "log")) {
     LLVMValueRef a[1] = {V(i->args[0])};
-    send_record(F, site_of(F, i), 0, a, (const IrInst *const *)i->args);
+    send_record(F, fn_site_of(F, i), 0, a, (const IrInst *const *)i->args);
     return NULL;
   }
   if (!strcmp(name, "error")) {
-    raise_error(F, i, 0, V(i->args[0]), true);
+    fn_raise_error(F, i, 0, V(i->args[0]), true);
     LLVMPositionBuilderAtEnd(g->b, bb_block(g, "after.error")); /* unreachable rest of the block */
     return NULL;
   }
@@ -671,8 +702,8 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
     return LLVMBuildZExt(g->b, v, g->i64, "");
   }
   if (!strcmp(name, "execname")) {
-    LLVMValueRef dst = str_region(F, i);
-    uint32_t n = str_bound(F, i) < 16 ? str_bound(F, i) : 16;
+    LLVMValueRef dst = fn_str_region(F, i);
+    uint32_t n = fn_str_bound(F, i) < 16 ? fn_str_bound(F, i) : 16;
     LLVMValueRef a[2] = {dst, LLVMConstInt(g->i32, n, false)};
     bb_helper(g, BPF_FUNC_get_current_comm, g->i64, a, 2);
     return dst;
@@ -688,23 +719,23 @@ static LLVMValueRef emit_builtin(Fn *F, const IrInst *i, bool *ok) {
   if (!strcmp(name, "randint")) {
     LLVMValueRef r = LLVMBuildZExt(g->b, bb_helper(g, BPF_FUNC_get_prandom_u32, g->i32, NULL, 0), g->i64, "");
     LLVMValueRef n = V(i->args[0]);
-    fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLE, n, bb_c64(g, 0), ""), i, 0, true);
+    fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLE, n, bb_c64(g, 0), ""), i, 0, true);
     return LLVMBuildURem(g->b, r, n, "");
   }
   /* pp(), backtrace(), print_backtrace() (gen-ctx.c) */
   {
-    LLVMValueRef out = NULL, d = i->type == IR_STR ? str_region(F, i) : NULL;
-    if (gen_ctx_builtin(g, F->p, F->ctxp, F->ctl, i, d, d ? str_bound(F, i) : 0, &out)) return out;
+    LLVMValueRef out = NULL, d = i->type == IR_STR ? fn_str_region(F, i) : NULL;
+    if (gen_ctx_builtin(g, F->p, F->ctxp, F->ctl, i, d, d ? fn_str_bound(F, i) : 0, &out)) return out;
   }
   /* kernel_string(), user_long() ...: reads of memory (gen-ctx.c) */
   LLVMValueRef margs[2] = {i->nargs > 0 ? V(i->args[0]) : NULL, i->nargs > 1 ? V(i->args[1]) : NULL};
-  LLVMValueRef dst = i->type == IR_STR ? str_region(F, i) : NULL;
+  LLVMValueRef dst = i->type == IR_STR ? fn_str_region(F, i) : NULL;
   LLVMValueRef fault = NULL, code = NULL, mv = NULL;
-  if (gen_mem_builtin(g, name, margs, i->nargs, dst, dst ? str_bound(F, i) : 0, &mv, &fault, &code)) {
+  if (gen_mem_builtin(g, name, margs, i->nargs, dst, dst ? fn_str_bound(F, i) : 0, &mv, &fault, &code)) {
     if (fault) {
       F->fail_aux = margs[0];
       F->fail_code = code;
-      fail_if(F, fault, i, 0, true);
+      fn_fail_if(F, fault, i, 0, true);
       F->fail_aux = F->fail_code = NULL;
     }
     return mv;
@@ -747,11 +778,6 @@ static void refuse_call(Fn *F, const IrInst *i) {
   F->failed = true;
 }
 
-static LLVMTypeRef llvm_type(Fn *F, IrType t) {
-  Gen *g = F->g;
-  return t == IR_BOOL ? g->i1 : t == IR_STR ? g->ptr : g->i64;
-}
-
 static LLVMValueRef binop(Fn *F, const IrInst *i) {
   Gen *g = F->g;
   LLVMValueRef a = V(i->args[0]), b = i->nargs > 1 ? V(i->args[1]) : NULL;
@@ -783,9 +809,9 @@ static LLVMValueRef binop(Fn *F, const IrInst *i) {
 
 static LLVMValueRef scmp(Fn *F, const IrInst *i) {
   Gen *g = F->g;
-  uint32_t n = obj_size(F, i->args[0]);
-  uint32_t nb = obj_size(F, i->args[1]);
-  LLVMValueRef r = str_compare(F, V(i->args[0]), V(i->args[1]), n < nb ? n : nb);
+  uint32_t n = fn_obj_size(F, i->args[0]);
+  uint32_t nb = fn_obj_size(F, i->args[1]);
+  LLVMValueRef r = fn_str_compare(F, V(i->args[0]), V(i->args[1]), n < nb ? n : nb);
   LLVMIntPredicate p = i->op == IR_SEQ   ? LLVMIntEQ
                        : i->op == IR_SNE ? LLVMIntNE
                        : i->op == IR_SLT ? LLVMIntSLT
@@ -795,79 +821,108 @@ static LLVMValueRef scmp(Fn *F, const IrInst *i) {
   return LLVMBuildICmp(g->b, p, r, bb_c64(g, 0), "");
 }
 
+static LLVMValueRef emit_const_str(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  size_t max = (size_t)g->l->maxstringlen - 1, len = i->len < max ? i->len : max;
+  char *tmp = malloc(len + 1);
+  if (!tmp) {
+    F->failed = true;
+    return NULL;
+  }
+  memcpy(tmp, i->str, len);
+  tmp[len] = 0;
+  LLVMValueRef v = gen_rodata_str(g, tmp, len + 1);
+  free(tmp);
+  F->obj[i->id] = (uint32_t)len + 1;
+  return v;
+}
+
+static LLVMValueRef emit_phi(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  if (i->type == IR_STR) return fn_str_region(F, i);
+  if (!F->mphi[i->id]) return LLVMBuildPhi(g->b, llvm_type(F, i->type), "");
+  LLVMValueRef v = bb_load64(g, F->scratch, F->vslot[i->id]); /* every edge stored it */
+  return i->type == IR_BOOL ? LLVMBuildTrunc(g->b, v, g->i1, "") : v;
+}
+
+static LLVMValueRef emit_local_get(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  LLVMValueRef s = fn_scratch_at(F, F->slots[i->imm]);
+  if (i->type != IR_STR) {
+    LLVMValueRef v = bb_load64(g, s, 0);
+    return i->type == IR_BOOL ? LLVMBuildTrunc(g->b, v, g->i1, "") : v;
+  }
+  LLVMValueRef v = fn_str_region(F, i);
+  fn_str_copy(F, v, fn_str_bound(F, i), s);
+  return v;
+}
+
+static void emit_local_set(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  LLVMValueRef s = fn_scratch_at(F, F->slots[i->imm]);
+  if (i->args[0]->type == IR_STR)
+    fn_str_copy(F, s, (uint32_t)g->l->maxstringlen, V(i->args[0]));
+  else
+    slot_store(F, F->slots[i->imm], V(i->args[0]));
+}
+
+static LLVMValueRef emit_global_get(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  uint32_t off = g->l->globals[i->g->id].off;
+  if (i->type != IR_STR) return bb_load64(g, F->glob, off);
+  LLVMValueRef v = fn_str_region(F, i);
+  fn_str_copy(F, v, fn_str_bound(F, i), bb_gep(g, F->glob, off));
+  return v;
+}
+
+static void emit_global_set(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  uint32_t off = g->l->globals[i->g->id].off;
+  if (i->args[0]->type == IR_STR)
+    fn_str_copy(F, bb_gep(g, F->glob, off), (uint32_t)g->l->maxstringlen, V(i->args[0]));
+  else
+    bb_store64(g, F->glob, off, V(i->args[0]));
+}
+
+static void emit_actions(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  LLVMValueRef p = fn_scratch_at(F, F->actions_off);
+  LLVMValueRef left = LLVMBuildSub(g->b, bb_load64(g, p, 0), bb_c64(g, i->imm), "");
+  bb_store64(g, p, 0, left);
+  fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, left, bb_c64(g, 0), ""), i, 0, false);
+}
+
 static void emit_inst(Fn *F, const IrInst *i) {
   Gen *g = F->g;
-  set_loc(F, i->loc);
+  fn_set_loc(F, i->loc);
   LLVMValueRef v = NULL;
   switch (i->op) {
   case IR_CONST_I64: v = bb_c64(g, i->imm); break;
   case IR_CONST_BOOL: v = LLVMConstInt(g->i1, i->imm != 0, false); break;
-  case IR_CONST_STR: {
-    size_t max = (size_t)g->l->maxstringlen - 1, len = i->len < max ? i->len : max;
-    char *tmp = malloc(len + 1);
-    if (!tmp) {
-      F->failed = true;
-      return;
+  case IR_CONST_STR: v = emit_const_str(F, i); break;
+  case IR_COPY:
+    v = F->vals[i->args[0]->id];
+    if (i->type == IR_STR) {
+      F->soff[i->id] = F->soff[i->args[0]->id];
+      F->obj[i->id] = F->obj[i->args[0]->id];
+    } else {
+      v = V(i->args[0]);
     }
-    memcpy(tmp, i->str, len);
-    tmp[len] = 0;
-    v = gen_rodata_str(g, tmp, len + 1);
-    free(tmp);
-    F->obj[i->id] = (uint32_t)len + 1;
     break;
-  }
-  case IR_COPY: v = V(i->args[0]); F->obj[i->id] = F->obj[i->args[0]->id]; break;
   case IR_DIV:
   case IR_MOD: {
     LLVMValueRef a = V(i->args[0]), b = V(i->args[1]);
-    fail_if(F, LLVMBuildICmp(g->b, LLVMIntEQ, b, bb_c64(g, 0), ""), i, 0, true);
+    fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntEQ, b, bb_c64(g, 0), ""), i, 0, true);
     v = i->op == IR_DIV ? bb_sdiv(g, a, b) : bb_srem(g, a, b);
     break;
   }
   case IR_SEQ: case IR_SNE: case IR_SLT: case IR_SLE: case IR_SGT: case IR_SGE: v = scmp(F, i); break;
   case IR_CONCAT: v = emit_concat(F, i); break;
-  case IR_PHI:
-    if (i->type == IR_STR)
-      v = str_region(F, i);
-    else
-      v = LLVMBuildPhi(g->b, llvm_type(F, i->type), "");
-    break;
-  case IR_LOCAL_GET: {
-    LLVMValueRef s = F->slots[i->imm];
-    if (i->type == IR_STR) {
-      v = str_region(F, i);
-      str_copy(F, v, str_bound(F, i), s);
-    } else {
-      v = LLVMBuildLoad2(g->b, llvm_type(F, i->type), s, "");
-    }
-    break;
-  }
-  case IR_LOCAL_SET: {
-    LLVMValueRef s = F->slots[i->imm];
-    if (i->args[0]->type == IR_STR)
-      str_copy(F, s, (uint32_t)g->l->maxstringlen, V(i->args[0]));
-    else
-      LLVMBuildStore(g->b, V(i->args[0]), s);
-    break;
-  }
-  case IR_GLOBAL_GET: {
-    uint32_t off = g->l->globals[i->g->id].off;
-    if (i->type == IR_STR) {
-      v = str_region(F, i);
-      str_copy(F, v, str_bound(F, i), bb_gep(g, F->glob, off));
-    } else {
-      v = bb_load64(g, F->glob, off);
-    }
-    break;
-  }
-  case IR_GLOBAL_SET: {
-    uint32_t off = g->l->globals[i->g->id].off;
-    if (i->args[0]->type == IR_STR)
-      str_copy(F, bb_gep(g, F->glob, off), (uint32_t)g->l->maxstringlen, V(i->args[0]));
-    else
-      bb_store64(g, F->glob, off, V(i->args[0]));
-    break;
-  }
+  case IR_PHI: v = emit_phi(F, i); break;
+  case IR_LOCAL_GET: v = emit_local_get(F, i); break;
+  case IR_LOCAL_SET: emit_local_set(F, i); break;
+  case IR_GLOBAL_GET: v = emit_global_get(F, i); break;
+  case IR_GLOBAL_SET: emit_global_set(F, i); break;
   case IR_MAP_GET: v = emit_map_get(F, i); break;
   case IR_MAP_SET: emit_map_set(F, i); break;
   case IR_MAP_EXISTS: {
@@ -875,61 +930,52 @@ static void emit_inst(Fn *F, const IrInst *i) {
     v = LLVMBuildIsNotNull(g->b, bb_map_lookup(g, g->gmap[i->g->id], key), "");
     break;
   }
-  case IR_MAP_DELETE:
-    if (i->imm) {
-      unsupported(F, i, "deleting a slice of an array");
-      break;
-    }
-    for (int o = 0; o < g->l->globals[i->g->id].nobj; o++)
-      bb_map_delete(g, g->gmap[i->g->id] + o, build_key(F, i->g, i, o));
-    break;
-  case IR_MAP_CLEAR:
-    if (i->g->kind == IR_GLOBAL_SCALAR) {
-      uint32_t off = g->l->globals[i->g->id].off;
-      if (i->g->value == IR_STR)
-        LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), bb_gep(g, F->glob, off));
-      else
-        bb_store64(g, F->glob, off, bb_c64(g, 0));
-    } else {
-      unsupported(F, i, "deleting a whole array or statistic");
-    }
-    break;
-  case IR_STAT_ADD: emit_stat_add(F, i); break;
-  case IR_STAT_GET: unsupported(F, i, "reading a statistic (@count, @sum, ...)"); break;
-  case IR_HIST_STR: unsupported(F, i, "printing a histogram"); break;
-  case IR_HIST_BUCKET: unsupported(F, i, "reading a histogram bucket"); break;
+  case IR_MAP_DELETE: emit_map_delete(F, i); break;
+  case IR_MAP_CLEAR: emit_map_clear(F, i); break;
+  case IR_STAT_ADD: stat_emit_add(F, i); break;
+  case IR_STAT_GET: v = stat_emit_get(F, i); break;
+  case IR_HIST_STR: fn_unsupported(F, i, "printing a histogram"); break;
+  case IR_HIST_BUCKET: v = stat_emit_bucket(F, i); break;
   case IR_ITER_BEGIN:
-    if (((const IrSort *)i->aux)->col != 0)
+    if (((const IrSort *)i->aux)->col != 0) {
       gen_error(g, i->loc, "a sorted foreach cannot run in a kernel probe on the bpf backend; sort in an end probe");
-    else
-      unsupported(F, i, "foreach");
-    F->failed = true;
+      F->failed = true;
+    } else if (loop_of_iter(F, i) < 0) {
+      fn_unsupported(F, i, "this foreach");
+    } else {
+      bb_store64(g, F->scratch, F->loops[loop_of_iter(F, i)].count_off, bb_c64(g, 0));
+    }
     break;
-  case IR_ITER_NEXT: case IR_ITER_KEY: case IR_ITER_VALUE: case IR_ITER_END: break; /* refused at iter.begin */
+  case IR_ITER_NEXT: case IR_ITER_END: break; /* the loop's callback is the iteration */
+  case IR_ITER_KEY: case IR_ITER_VALUE: v = loop_iter_field(F, i); break;
   case IR_CALL: refuse_call(F, i); break;
   case IR_BUILTIN: {
     bool ok;
     v = emit_builtin(F, i, &ok);
+    if (!ok) v = str_emit_builtin(F, i, &ok);
+    if (!ok && !strcmp(((const IrBuiltin *)i->aux)->name, "abort")) {
+      /* exit(), and this hit ends now, past any try (stap's abort cannot be caught) */
+      ok = true;
+      bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
+      send_record(F, fn_site_of(F, i), 0, NULL, NULL);
+      fn_leave(F);
+      LLVMPositionBuilderAtEnd(g->b, bb_block(g, "after.abort"));
+    }
     if (!ok) {
       char what[160];
       snprintf(what, sizeof what, "function '%s'", ((const IrBuiltin *)i->aux)->name);
-      unsupported(F, i, what);
+      fn_unsupported(F, i, what);
     }
     break;
   }
   case IR_PRINTF: emit_printf(F, i); break;
-  case IR_SPRINTF: unsupported(F, i, "sprintf"); break;
-  case IR_REGEX: unsupported(F, i, "regular expression matching"); break;
+  case IR_SPRINTF: v = fmt_emit_sprintf(F, i); break;
+  case IR_REGEX: fn_unsupported(F, i, "regular expression matching"); break;
   case IR_CTX:
     v = gen_ctx_read(g, F->p, F->ctxp, i);
     if (!v) F->failed = true;
     break;
-  case IR_ACTIONS: {
-    LLVMValueRef left = LLVMBuildSub(g->b, LLVMBuildLoad2(g->b, g->i64, F->actions, ""), bb_c64(g, i->imm), "");
-    LLVMBuildStore(g->b, left, F->actions);
-    fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, left, bb_c64(g, 0), ""), i, 0, false);
-    break;
-  }
+  case IR_ACTIONS: emit_actions(F, i); break;
   case IR_TRY_PUSH:
     if (F->cur.n < MAX_TRY) {
       F->cur.h[F->cur.n] = i->targets[0];
@@ -940,35 +986,39 @@ static void emit_inst(Fn *F, const IrInst *i) {
   case IR_TRY_POP:
     if (F->cur.n > 0) F->cur.n--;
     break;
-  case IR_CATCH_MSG: {
-    LLVMValueRef src = LLVMBuildLoad2(g->b, g->ptr, F->errmsg, "");
-    v = str_region(F, i);
-    str_copy(F, v, str_bound(F, i), src);
+  case IR_CATCH_MSG:
+    v = fn_str_region(F, i);
+    fn_str_copy(F, v, fn_str_bound(F, i), fn_scratch_at(F, F->errmsg_off));
     break;
-  }
   case IR_ERROR:
-    raise_error(F, i, 0, V(i->args[0]), true);
+    fn_raise_error(F, i, 0, V(i->args[0]), true);
     LLVMPositionBuilderAtEnd(g->b, bb_block(g, "after.error"));
     break;
-  case IR_BR: LLVMBuildBr(g->b, edge_to(F, F->cur_block, i->targets[0])); break;
+  case IR_BR: LLVMBuildBr(g->b, fn_edge_to(F, F->cur_block, i->targets[0])); break;
   case IR_CBR: {
+    if (i->args[0]->op == IR_ITER_NEXT) { /* a foreach's callback runs for an element: it has one */
+      LLVMBuildBr(g->b, fn_edge_to(F, F->cur_block, i->targets[0]));
+      break;
+    }
     LLVMValueRef c = V(i->args[0]);
-    LLVMBasicBlockRef t = edge_to(F, F->cur_block, i->targets[0]);
-    LLVMBasicBlockRef e = edge_to(F, F->cur_block, i->targets[1]);
+    LLVMBasicBlockRef t = fn_edge_to(F, F->cur_block, i->targets[0]);
+    LLVMBasicBlockRef e = fn_edge_to(F, F->cur_block, i->targets[1]);
     LLVMBuildCondBr(g->b, c, t, e);
     break;
   }
   case IR_RET:
   case IR_NEXT:
-  case IR_UNREACHABLE: LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false)); break;
-  case IR_PARAM: unsupported(F, i, "a function parameter"); break;
+  case IR_UNREACHABLE: fn_leave(F); break;
+  case IR_PARAM: fn_unsupported(F, i, "a function parameter"); break;
   default: {
     v = binop(F, i);
-    if (!v) unsupported(F, i, ir_op_name(i->op));
+    if (!v) fn_unsupported(F, i, ir_op_name(i->op));
     break;
   }
   }
   if (i->id >= 0) F->vals[i->id] = v;
+  /* a value other functions read: into its slot (a memory phi is already there) */
+  if (v && i->type != IR_STR && F->vslot[i->id] != FN_NONE && !F->mphi[i->id]) slot_store(F, F->vslot[i->id], v);
 }
 
 /* ---- the program -------------------------------------------------------------------------------- */
@@ -982,105 +1032,179 @@ static LLVMValueRef entry_lookup(Fn *F, int map, LLVMValueRef key, LLVMBasicBloc
   return p;
 }
 
+/* The scratch space every function of the handler shares. */
+static void scratch_layout(Fn *F) {
+  Gen *g = F->g;
+  F->actions_off = fn_scratch_alloc(F, 8);
+  F->exit_off = fn_scratch_alloc(F, 8);
+  F->errmsg_off = fn_scratch_alloc(F, (uint32_t)g->l->maxstringlen);
+  for (int k = 0; k < F->f->nslots; k++)
+    F->slots[k] = fn_scratch_alloc(F, F->f->slots[k] == IR_STR ? (uint32_t)g->l->maxstringlen : 8);
+  for (int b = 0; b < F->f->nblocks && !F->tok_off; b++)
+    for (const IrInst *i = F->f->blocks[b]->first; i; i = i->next)
+      if (i->op == IR_BUILTIN && !strncmp(((const IrBuiltin *)i->aux)->name, "tokenize", 8)) {
+        F->tok_off = fn_scratch_alloc(F, (uint32_t)g->l->maxstringlen);
+        F->tok_start = fn_scratch_alloc(F, 8);
+        break;
+      }
+}
+
 static void prologue(Fn *F) {
   Gen *g = F->g;
+  FnSub *s = &F->main;
   LLVMBasicBlockRef out = bb_block(g, "skip");
   LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
   LLVMPositionBuilderAtEnd(g->b, out);
   LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
   LLVMPositionBuilderAtEnd(g->b, here);
-  F->zero = LLVMBuildAlloca(g->b, g->i32, "zero");
+  s->zero = LLVMBuildAlloca(g->b, g->i32, "zero");
   LLVMValueRef cpuk = LLVMBuildAlloca(g->b, g->i32, "cpu");
-  F->actions = LLVMBuildAlloca(g->b, g->i64, "actions");
-  F->errmsg = LLVMBuildAlloca(g->b, g->ptr, "errmsg");
-  for (int k = 0; k < F->f->nslots; k++) {
-    if (!F->f->slot_pinned || !F->f->slot_pinned[k]) continue;
-    if (F->f->slots[k] == IR_STR)
-      F->slots[k] = NULL; /* a scratch region, below */
-    else
-      F->slots[k] = LLVMBuildAlloca(g->b, llvm_type(F, F->f->slots[k]), "");
-  }
-  LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, false), F->zero);
-  LLVMBuildStore(g->b, bb_c64(g, g->o->maxaction > 0 ? g->o->maxaction : 1000), F->actions);
-  LLVMBuildStore(g->b, LLVMConstNull(g->ptr), F->errmsg);
-  F->ctl = entry_lookup(F, g->ctl, F->zero, out);
-  LLVMValueRef st = bb_load64(g, F->ctl, offsetof(BpfCtl, state));
+  s->env = LLVMBuildAlloca(g->b, LLVMArrayType(g->ptr, 4), "env");
+  LLVMBuildStore(g->b, LLVMConstInt(g->i32, 0, false), s->zero);
+  s->ctl = entry_lookup(F, g->ctl, s->zero, out);
+  LLVMValueRef st = bb_load64(g, s->ctl, offsetof(BpfCtl, state));
   LLVMBasicBlockRef run = bb_block(g, "running");
   LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, st, bb_c64(g, BLAY_RUNNING), ""), run, out);
   LLVMPositionBuilderAtEnd(g->b, run);
   LLVMValueRef cpu = bb_helper(g, BPF_FUNC_get_smp_processor_id, g->i32, NULL, 0);
   LLVMBuildStore(g->b, cpu, cpuk);
-  F->scratch = entry_lookup(F, g->scratch, cpuk, out);
-  F->glob = entry_lookup(F, g->glob, F->zero, out);
-  for (int k = 0; k < F->f->nslots; k++)
-    if (F->f->slot_pinned && F->f->slot_pinned[k] && F->f->slots[k] == IR_STR) {
-      uint32_t off = scratch_alloc(F, (uint32_t)g->l->maxstringlen);
-      F->slots[k] = scratch_at(F, off);
-      LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), F->slots[k]);
+  s->scratch = entry_lookup(F, g->scratch, cpuk, out);
+  s->glob = entry_lookup(F, g->glob, s->zero, out);
+  if (s->env) {
+    LLVMValueRef ptrs[4] = {s->scratch, s->glob, s->ctl, s->ctxp};
+    for (int k = 0; k < 4; k++) {
+      LLVMValueRef st8 = LLVMBuildStore(g->b, ptrs[k], bb_gep(g, s->env, (uint64_t)k * 8));
+      LLVMSetAlignment(st8, 8);
     }
+  }
+  fn_enter(F, -1);
+  bb_store64(g, s->scratch, F->actions_off, bb_c64(g, g->o->maxaction > 0 ? g->o->maxaction : 1000));
+  LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->errmsg_off));
+  if (F->tok_off) { /* tokenize starts with nothing saved in each hit (its state is this handler's) */
+    bb_store64(g, s->scratch, F->tok_start, bb_c64(g, -1));
+    LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->tok_off));
+  }
+  for (int k = 0; k < F->f->nslots; k++) /* a local reads as 0 or "" before its first assignment */
+    if (F->f->slots[k] == IR_STR)
+      LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->slots[k]));
+    else
+      bb_store64(g, s->scratch, F->slots[k], bb_c64(g, 0));
+}
+
+/* Every LLVM block still open (one nothing reaches) gets a terminator. */
+static void close_blocks(Fn *F, LLVMValueRef fn) {
+  Gen *g = F->g;
+  LLVMTypeRef rt = LLVMGetReturnType(LLVMGlobalGetValueType(fn));
+  for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb))
+    if (!LLVMGetBasicBlockTerminator(bb)) {
+      LLVMPositionBuilderAtEnd(g->b, bb);
+      LLVMBuildRet(g->b, LLVMConstInt(rt, rt == g->i32 ? 0 : 1, false));
+    }
+}
+
+static int fn_alloc(Fn *F) {
+  const IrFunc *f = F->f;
+  size_t nv = (size_t)f->next_id + 1, nb = (size_t)f->nblocks + 1;
+  F->vals = calloc(nv, sizeof *F->vals);
+  F->obj = calloc(nv, sizeof *F->obj);
+  F->soff = malloc(sizeof *F->soff * nv);
+  F->vslot = malloc(sizeof *F->vslot * nv);
+  F->mphi = calloc(nv, sizeof *F->mphi);
+  F->bbs = calloc(nb, sizeof *F->bbs);
+  F->bloop = malloc(sizeof *F->bloop * nb);
+  F->slots = calloc((size_t)f->nslots + 1, sizeof *F->slots);
+  if (!F->vals || !F->obj || !F->soff || !F->vslot || !F->mphi || !F->bbs || !F->bloop || !F->slots ||
+      compute_tries(F) != 0)
+    return -ENOMEM;
+  memset(F->soff, 0xff, sizeof *F->soff * nv);
+  memset(F->vslot, 0xff, sizeof *F->vslot * nv);
+  for (size_t k = 0; k < nb; k++) F->bloop[k] = -1;
+  return 0;
+}
+
+static void fn_free(Fn *F) {
+  free(F->vals);
+  free(F->obj);
+  free(F->soff);
+  free(F->vslot);
+  free(F->mphi);
+  free(F->bbs);
+  free(F->bloop);
+  free(F->slots);
+  free(F->tries);
+  free(F->edges);
+  free(F->main.scopes);
+  for (int k = 0; k < F->nloops; k++) free(F->loops[k].sub.scopes);
+  free(F->loops);
+}
+
+/* Emits the blocks in reverse postorder, each in its loop's function; phis
+ * first everywhere, so that edges can name them in any order. */
+static void emit_blocks(Fn *F) {
+  Gen *g = F->g;
+  const IrFunc *f = F->f;
+  Arena *a = arena_new();
+  IrDomTree dt;
+  ir_func_dominators(f, a, &dt);
+  for (int r = 0; r < dt.nrpo; r++) {
+    const IrBlock *b = dt.rpo[r];
+    fn_enter(F, F->bloop[b->index]);
+    LLVMPositionBuilderAtEnd(g->b, F->bbs[b->index]);
+    for (const IrInst *i = b->first; i && i->op == IR_PHI; i = i->next) emit_inst(F, i);
+  }
+  for (int r = 0; r < dt.nrpo && !F->failed; r++) {
+    const IrBlock *b = dt.rpo[r];
+    fn_enter(F, F->bloop[b->index]);
+    F->cur_block = b;
+    F->cur = F->tries[b->index];
+    LLVMPositionBuilderAtEnd(g->b, F->bbs[b->index]);
+    for (const IrInst *i = b->first; i && !F->failed; i = i->next)
+      if (i->op != IR_PHI) emit_inst(F, i);
+    if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b))) fn_leave(F);
+  }
+  arena_free(a);
 }
 
 int gen_handler(Gen *g, const IrProbe *p, const char *sec) {
   const IrFunc *f = p->handler;
-  Fn fs = {.g = g, .p = p, .f = f}, *F = &fs;
+  Fn fs = {.g = g, .p = p, .f = f, .cur_loop = -1}, *F = &fs;
   int rc = 0;
-  F->vals = calloc((size_t)f->next_id + 1, sizeof *F->vals);
-  F->obj = calloc((size_t)f->next_id + 1, sizeof *F->obj);
-  F->soff = malloc(sizeof *F->soff * ((size_t)f->next_id + 1));
-  F->bbs = calloc((size_t)f->nblocks + 1, sizeof *F->bbs);
-  F->slots = calloc((size_t)f->nslots + 1, sizeof *F->slots);
-  if (!F->vals || !F->obj || !F->soff || !F->bbs || !F->slots || compute_tries(F) != 0) {
+  if (fn_alloc(F) != 0) {
     rc = -ENOMEM;
     goto out;
   }
-  memset(F->soff, 0xff, sizeof *F->soff * ((size_t)f->next_id + 1));
   char name[64];
   snprintf(name, sizeof name, "probe_%d", p->index);
   LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, false);
-  F->fn = LLVMAddFunction(g->mod, name, fty);
-  LLVMSetSection(F->fn, sec);
-  F->ctxp = LLVMGetParam(F->fn, 0);
+  F->main.fn = LLVMAddFunction(g->mod, name, fty);
+  LLVMSetSection(F->main.fn, sec);
+  F->main.ctxp = LLVMGetParam(F->main.fn, 0);
   SrcLoc loc = f->loc;
-  F->sp = LLVMDIBuilderCreateFunction(g->di, g->di_file, name, strlen(name), name, strlen(name), g->di_file,
-                                      loc.line, g->di_subr, false, true, loc.line, LLVMDIFlagPrototyped, true);
-  LLVMSetSubprogram(F->fn, F->sp);
-
-  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, F->fn, "entry");
+  F->main.sp = fn_new_subprogram(F, name, F->main.fn);
+  fn_enter(F, -1);
+  scratch_layout(F);
+  if (loop_analyse(F) != 0) {
+    rc = g->nerrors ? 0 : -ENOMEM;
+    F->failed = true;
+    goto out;
+  }
+  LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, F->main.fn, "entry");
   for (int k = 0; k < f->nblocks; k++) {
     char bn[24];
     snprintf(bn, sizeof bn, "b%d", f->blocks[k]->id);
-    F->bbs[k] = LLVMAppendBasicBlockInContext(g->ctx, F->fn, bn);
+    int l = F->bloop[k];
+    F->bbs[k] = LLVMAppendBasicBlockInContext(g->ctx, l < 0 ? F->main.fn : F->loops[l].sub.fn, bn);
   }
   LLVMPositionBuilderAtEnd(g->b, entry);
-  set_loc(F, loc);
+  fn_set_loc(F, loc);
   prologue(F);
-  LLVMBuildBr(g->b, F->bbs[0]);
-  record_edge(F, LLVMGetInsertBlock(g->b), NULL, f->blocks[0]);
-
-  /* Phis first, in every block, so that edges can name them in any order. */
-  for (int k = 0; k < f->nblocks; k++) {
-    LLVMPositionBuilderAtEnd(g->b, F->bbs[k]);
-    for (const IrInst *i = f->blocks[k]->first; i && i->op == IR_PHI; i = i->next) {
-      set_loc(F, i->loc);
-      emit_inst(F, i);
-    }
-  }
-  for (int k = 0; k < f->nblocks && !F->failed; k++) {
-    const IrBlock *b = f->blocks[k];
-    F->cur_block = b;
-    F->cur = F->tries[k];
-    LLVMPositionBuilderAtEnd(g->b, F->bbs[k]);
-    for (const IrInst *i = b->first; i && !F->failed; i = i->next)
-      if (i->op != IR_PHI) emit_inst(F, i);
-    if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b))) LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
-  }
+  LLVMBuildBr(g->b, fn_edge_to(F, NULL, f->blocks[0]));
+  loop_prologues(F, false);
+  emit_blocks(F);
+  if (!F->failed) loop_prologues(F, true); /* after the blocks: it reads values they define */
   if (!F->failed) fill_phis(F);
-  /* Blocks the IR never reaches (a handler nothing raises into) still need a terminator. */
-  for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(F->fn); bb; bb = LLVMGetNextBasicBlock(bb))
-    if (!LLVMGetBasicBlockTerminator(bb)) {
-      LLVMPositionBuilderAtEnd(g->b, bb);
-      LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
-    }
+  close_blocks(F, F->main.fn);
+  for (int k = 0; k < F->nloops; k++) close_blocks(F, F->loops[k].sub.fn);
   /* Slack after the last region: a write at a variable offset into a region
    * (concatenation) stays inside it at run time, but the verifier bounds the
    * offset and the size separately and wants their sum inside the map value. */
@@ -1088,13 +1212,6 @@ int gen_handler(Gen *g, const IrProbe *p, const char *sec) {
   if (F->top > g->scratch_size) g->scratch_size = F->top;
   if (F->failed && !g->nerrors) rc = -ENOMEM;
 out:
-  free(F->vals);
-  free(F->obj);
-  free(F->soff);
-  free(F->bbs);
-  free(F->slots);
-  free(F->tries);
-  free(F->edges);
-  free(F->scopes);
+  fn_free(F);
   return rc;
 }

@@ -73,6 +73,9 @@ LLVMValueRef bb_c64(Gen *g, int64_t v);
  * unsigned ones); b != 0; b == -1 wraps as stap does. */
 LLVMValueRef bb_sdiv(Gen *g, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef bb_srem(Gen *g, LLVMValueRef a, LLVMValueRef b);
+/* v, which LLVM may no longer reason about (an empty asm): so that a bound
+ * the code checks is not folded into arithmetic the verifier cannot follow. */
+LLVMValueRef bb_barrier(Gen *g, LLVMValueRef v);
 /* A new basic block in the function being built. */
 LLVMBasicBlockRef bb_block(Gen *g, const char *name);
 

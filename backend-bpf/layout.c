@@ -4,7 +4,9 @@
  *
  * Sites are numbered in the module's order (functions, blocks,
  * instructions), kernel handlers only, so the generator and a loader that
- * re-parsed the IR text number them alike.
+ * re-parsed the IR text number them alike.  A saved object is run by a
+ * loader that may be of another build: a change to what this file computes
+ * must bump BOBJ_VERSION (bpfload.h).
  */
 #include "bpfload.h"
 
@@ -41,7 +43,7 @@ static int site_kind(const IrInst *i) {
   switch (i->op) {
   case IR_PRINTF: return BLAY_PRINTF;
   case IR_BUILTIN:
-    if (!strcmp(builtin_name(i), "exit")) return BLAY_EXIT;
+    if (!strcmp(builtin_name(i), "exit") || !strcmp(builtin_name(i), "abort")) return BLAY_EXIT;
     if (!strcmp(builtin_name(i), "warn")) return BLAY_WARN;
     if (!strcmp(builtin_name(i), "log")) return BLAY_LOG;
     if (!strcmp(builtin_name(i), "print_backtrace")) return BLAY_BACKTRACE;
@@ -113,8 +115,7 @@ static int layout_globals(BpfLayout *l, DiagList *diag) {
       if (g->kind != IR_GLOBAL_MAP) continue;
       bg->mdesc[o] = ir_global_map_desc(m, g, &bg->desc[o]);
       if (rt_map_layout(&bg->mdesc[o], &bg->mlay[o]) != 0) {
-        diag_error(diag, g->loc, "array '%s': no layout for its keys and values",
-                   g->name);
+        diag_error(diag, g->loc, "array '%s': no layout for its keys and values", g->name);
         return -EINVAL;
       }
     }
@@ -180,8 +181,12 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
                (unsigned long long)aux);
     else if (!strncmp(name, "kernel_", 7))
       snprintf(buf, len, "kernel %s copy fault at 0x%llx [man error::fault]", name + 7, (unsigned long long)aux);
+    else if (!strcmp(name, "ppid") || !strcmp(name, "euid") || !strcmp(name, "egid"))
+      snprintf(buf, len, "%s: cannot read the current task (the kernel's BTF lacks a field it needs)", name);
     else if (!strcmp(name, "randint"))
       snprintf(buf, len, "range too wide");
+    else if (!strcmp(name, "stringat")) /* the runtime's words (builtins-str.c) */
+      snprintf(buf, len, "Position out of bounds");
     else
       snprintf(buf, len, "%s failed", name);
     break;
@@ -192,6 +197,12 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
   case IR_CALL: snprintf(buf, len, "MAXNESTING exceeded"); break;
   case IR_STAT_GET:
     snprintf(buf, len, "%s", code == 1 ? "empty aggregate" : "aggregate element not found");
+    break;
+  case IR_HIST_BUCKET: /* as the interpreter: absent element, no values, index out of range */
+    snprintf(buf, len, "%s",
+             code == 1   ? "empty aggregate"
+             : code == 2 ? "histogram index out of range"
+                         : "aggregate element not found");
     break;
   case IR_MAP_SET:
   case IR_STAT_ADD: {

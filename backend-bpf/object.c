@@ -133,10 +133,12 @@ static int elf_sections(const unsigned char *data, size_t size, Elf64_Ehdr *eh, 
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-static size_t entry_size(size_t name_len, size_t data_len) { return pad8(ENTRY_HDR + name_len + 1 + data_len + 1); }
+static size_t entry_size(size_t name_len, size_t data_len) {
+  return pad8(ENTRY_HDR + name_len + 1 + data_len + 1);
+}
 
-static unsigned char *put_entry(unsigned char *p, uint32_t kind, const char *name, size_t name_len, const char *data,
-                                size_t data_len) {
+static unsigned char *put_entry(unsigned char *p, uint32_t kind, const char *name, size_t name_len,
+                                const char *data, size_t data_len) {
   uint32_t nl = (uint32_t)name_len;
   uint64_t dl = data_len;
   memcpy(p, &kind, 4);
@@ -225,24 +227,27 @@ void bobj_info_free(BobjInfo *info) {
 }
 
 /* Where the .stapjit section is, or an error. */
-static int find_section(const unsigned char *d, size_t size, size_t *off, size_t *len, char *err, size_t errlen) {
+static int find_section(const unsigned char *d, size_t size, size_t *off, size_t *len, char *err,
+                        size_t errlen) {
   Elf64_Ehdr eh;
   const Elf64_Shdr *sh;
   int rc = elf_sections(d, size, &eh, &sh, err, errlen);
   if (rc) return rc;
   const Elf64_Shdr *st = &sh[eh.e_shstrndx];
   for (int k = 0; k < eh.e_shnum; k++) {
-    if (sh[k].sh_name >= st->sh_size || strcmp((const char *)d + st->sh_offset + sh[k].sh_name, sec_name)) continue;
+    if (sh[k].sh_name >= st->sh_size || strcmp((const char *)d + st->sh_offset + sh[k].sh_name, sec_name))
+      continue;
     if (!in_file(sh[k].sh_offset, sh[k].sh_size, size) || sh[k].sh_size < HDR_SIZE)
       return fail(err, errlen, -EBADMSG, "its %s section is damaged", sec_name);
     *off = sh[k].sh_offset;
     *len = sh[k].sh_size;
     return 0;
   }
-  return fail(err, errlen, -ENOENT,
-              "it has no %s section: not an object of `stapjit -p4` (a BPF object from elsewhere, or one written "
-              "before objects carried their script)",
-              sec_name);
+  return fail(
+      err, errlen, -ENOENT,
+      "it has no %s section: not an object of `stapjit -p4` (a BPF object from elsewhere, or one written "
+      "before objects carried their script)",
+      sec_name);
 }
 
 static int add_source(BobjInfo *info, BobjSource src) {
@@ -272,28 +277,36 @@ int bobj_unpack(const void *data, size_t size, BobjInfo *info, char *err, size_t
   uint64_t sec_size;
   memcpy(&version, s + OFF_VERSION, 4);
   memcpy(&crc, s + OFF_CRC, 4);
-  if (memcmp(s, magic, 8) != 0) return fail(err, errlen, -EBADMSG, "its %s section is damaged (bad magic)", sec_name);
+  if (memcmp(s, magic, 8) != 0)
+    return fail(err, errlen, -EBADMSG, "its %s section is damaged (bad magic)", sec_name);
   if (version != BOBJ_VERSION)
-    return fail(err, errlen, -EPROTO,
-                "it is a stapjit object of format version %u, and this program reads version %d only: run it with "
-                "the stapjit-run of the stapjit that wrote it, or compile the script again",
-                version, BOBJ_VERSION);
+    return fail(
+        err, errlen, -EPROTO,
+        "it is a stapjit object of format version %u, and this program reads version %d only: run it with "
+        "the stapjit-run of the stapjit that wrote it, or compile the script again",
+        version, BOBJ_VERSION);
   if (crc_file(d, size, off + OFF_CRC) != crc)
     return fail(err, errlen, -EBADMSG, "it is damaged: its checksum does not match its contents");
   memcpy(&sec_size, s + OFF_SIZE, 8);
   memcpy(&count, s + OFF_COUNT, 4);
   if (sec_size != len) return fail(err, errlen, -EBADMSG, "its %s section is damaged (size)", sec_name);
+  const char *why = NULL;
   size_t pos = HDR_SIZE;
-  for (uint32_t k = 0; k < count && !rc; k++) {
+  for (uint32_t k = 0; k < count && !rc && !why; k++) {
     uint32_t kind, nl;
     uint64_t dl;
-    if (len - pos < ENTRY_HDR) return bobj_info_free(info), fail(err, errlen, -EBADMSG, "an entry is cut short");
+    if (len - pos < ENTRY_HDR) {
+      why = "an entry is cut short";
+      break;
+    }
     memcpy(&kind, s + pos, 4);
     memcpy(&nl, s + pos + 4, 4);
     memcpy(&dl, s + pos + 8, 8);
     const char *name = (const char *)s + pos + ENTRY_HDR;
-    if (nl > len || dl > len || entry_size(nl, dl) > len - pos || name[nl] != 0 || name[nl + 1 + dl] != 0)
-      return bobj_info_free(info), fail(err, errlen, -EBADMSG, "an entry is damaged");
+    if (nl > len || dl > len || entry_size(nl, dl) > len - pos || name[nl] != 0 || name[nl + 1 + dl] != 0) {
+      why = "an entry is damaged";
+      break;
+    }
     const char *text = name + nl + 1;
     switch (kind) {
     case KIND_PRODUCER: info->producer = text; break;
@@ -303,12 +316,12 @@ int bobj_unpack(const void *data, size_t size, BobjInfo *info, char *err, size_t
       break;
     case KIND_SOURCE: rc = add_source(info, (BobjSource){name, text, dl}); break;
     case KIND_SETTING: rc = add_setting(info, text); break;
-    default: return bobj_info_free(info), fail(err, errlen, -EBADMSG, "an entry is of unknown kind %u", kind);
+    default: why = "an entry is of an unknown kind"; break;
     }
     pos += entry_size(nl, dl);
   }
-  if (rc) return bobj_info_free(info), fail(err, errlen, rc, "%s", strerror(-rc));
-  if (!info->ir || !info->producer)
-    return bobj_info_free(info), fail(err, errlen, -EBADMSG, "it lacks the IR of its script");
-  return 0;
+  if (!rc && !why && (!info->ir || !info->producer)) why = "it lacks the IR of its script";
+  if (!rc && !why) return 0;
+  bobj_info_free(info);
+  return rc ? fail(err, errlen, rc, "%s", strerror(-rc)) : fail(err, errlen, -EBADMSG, "%s", why);
 }

@@ -8,16 +8,24 @@
  *   attach  attach every program while the control block says STARTING,
  *           so handlers return at once;
  *   run     copy the scalars the begin probes wrote into the kernel, say
- *           RUNNING, then wait on the ring buffer and the signals together
- *           (epoll over the ring buffer's fd and a signalfd), formatting
- *           records as they come, in batches, until exit(), a signal,
- *           MAXERRORS or -T;
- *   detach  say STOPPING, deliver what is still buffered, destroy every
- *           link and perf event, copy the scalars back, report lost records.
- * Arrays are not copied: the interpreter's arrays are bmaps over the
- * object's maps (map-bpf.c).  Links are destroyed on every exit path that
- * returns; a process killed outright loses its fds, and with them every
- * attachment, since nothing here is pinned.
+ *           RUNNING, let -c's command go (ir_session_started), then wait
+ *           on the ring buffer, the signals and the command's exit together
+ *           (epoll over the ring buffer's fd, a signalfd and a pidfd),
+ *           formatting records as they come, in batches, until exit(), a
+ *           signal, MAXERRORS, -T or the command's end;
+ *   detach  say STOPPING, destroy every link and perf event, deliver what is
+ *           still buffered, copy the scalars back, report lost records.
+ * The control block (stp_ctl) is mmap'ed, so that the host stores the state
+ * alone while handlers add to the counters beside it; every record is
+ * either delivered or counted lost there.  Arrays are not copied: the
+ * interpreter's arrays are bmaps over the object's maps (map-bpf.c).  Links
+ * are destroyed on every exit path that returns; a process killed outright
+ * loses its fds, and with them every attachment, since nothing here is
+ * pinned (tests/bpf/live checks each way out with bpftool).
+ *
+ * Test only: STAPJIT_TEST_HOLD_READER (any value) keeps the reader from
+ * taking records until the session ends, so that a test can overflow the
+ * ring buffer by a count it controls.
  */
 #include "bpfload.h"
 #include "run.h"
@@ -71,12 +79,16 @@ struct BpfSession {
 static char *log_buf;
 static size_t log_len, log_cap;
 
+/* Whole messages: libbpf prints a verifier's log (megabytes with -vv) in one
+ * call, and its end marker must survive for verifier_reason. */
 static int capture(enum libbpf_print_level level, const char *fmt, va_list ap) {
   if (level == LIBBPF_DEBUG) return 0;
-  char line[4096];
-  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
   if (n <= 0) return 0;
-  size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+  size_t len = (size_t)n;
   if (log_len + len + 1 > log_cap) {
     size_t nc = (log_cap ? log_cap * 2 : 65536) + len;
     char *nb = realloc(log_buf, nc);
@@ -84,9 +96,8 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap) {
     log_buf = nb;
     log_cap = nc;
   }
-  memcpy(log_buf + log_len, line, len);
+  vsnprintf(log_buf + log_len, len + 1, fmt, ap);
   log_len += len;
-  log_buf[log_len] = 0;
   return 0;
 }
 
@@ -160,20 +171,101 @@ void bpfs_close(BpfSession *s) {
   free(s);
 }
 
+static const IrProbe *probe_named(const IrModule *m, const char *name);
+
+/* The probe point of the program libbpf says failed to load ("prog
+ * 'probe_3': failed to load"), or NULL. */
+static const char *failed_probe(BpfSession *s, const char *log) {
+  const char *p = log;
+  while ((p = strstr(p, "prog '"))) {
+    p += 6;
+    const char *q = strchr(p, '\'');
+    if (!q) break;
+    if (!strncmp(q, "': failed to load", 17) || !strncmp(q, "': BPF program load failed", 26)) {
+      char name[64];
+      snprintf(name, sizeof name, "%.*s", (int)(q - p), p);
+      const IrProbe *pr = probe_named(s->m, name);
+      return pr ? pr->pp : NULL;
+    }
+  }
+  return NULL;
+}
+
 static int load_failed(BpfSession *s, DiagList *diag, int rc) {
-  char reason[512], file[256];
+  char reason[512], file[256], what[300] = "the program";
   unsigned line;
-  verifier_reason(log_buf ? log_buf : "", reason, sizeof reason, file, sizeof file, &line);
+  const char *log = log_buf ? log_buf : "";
+  verifier_reason(log, reason, sizeof reason, file, sizeof file, &line);
   SrcLoc loc = {0, 0, 0};
   uint32_t fi = file[0] ? file_index(s->m, file) : 0;
   if (fi && line) loc = (SrcLoc){fi, line, 1};
-  if (reason[0])
-    diag_error(diag, loc, "the kernel's BPF verifier rejected the program: %s%s", reason,
-               s->o.verbose ? "" : " (-v shows the verifier's log)");
+  const char *pp = failed_probe(s, log);
+  if (pp) snprintf(what, sizeof what, "the program of probe %s", pp);
+  const char *hint = s->o.verbose ? "" : " (-v shows the verifier's log)";
+  if (rc == -E2BIG)
+    diag_error(
+        diag, loc,
+        "the kernel's BPF verifier gave up on %s: too many paths or loop iterations to check (it stops at "
+        "1 million instructions; a smaller MAXACTION or fewer nested loops help)%s",
+        what, hint);
+  else if (reason[0])
+    diag_error(diag, loc, "the kernel's BPF verifier rejected %s: %s%s", what, reason, hint);
   else
-    diag_error(diag, loc, "loading the BPF object failed: %s", strerror(-rc));
+    diag_error(diag, loc, "loading %s into the kernel failed: %s%s", what, strerror(-rc), hint);
   if (s->o.verbose && log_buf && s->o.err) fputs(log_buf, s->o.err);
   return rc;
+}
+
+/* The kernel probe whose program is called name ("probe_3"), or NULL. */
+static const IrProbe *probe_named(const IrModule *m, const char *name) {
+  int index;
+  char end;
+  if (sscanf(name, "probe_%d%c", &index, &end) != 1) return NULL;
+  for (int k = 0; k < m->nprobes; k++)
+    if (m->probes[k]->index == index && m->probes[k]->site == IR_SITE_KERNEL) return m->probes[k];
+  return NULL;
+}
+
+/* Does prog call helper id?  (Read from its instructions before loading.) */
+static bool calls_helper(const struct bpf_program *prog, int id) {
+  const struct bpf_insn *in = bpf_program__insns(prog);
+  size_t n = bpf_program__insn_cnt(prog);
+  for (size_t k = 0; in && k < n; k++)
+    if (in[k].code == (BPF_JMP | BPF_CALL) && in[k].src_reg == 0 && in[k].imm == id) return true;
+  return false;
+}
+
+/* What each program needs that the running kernel lacks: one error per
+ * probe point, before the verifier would say it less clearly.  Returns the
+ * number of errors. */
+static int check_kernel_needs(BpfSession *s, const BpfCaps *caps, DiagList *diag) {
+  int bad = 0;
+  struct bpf_program *prog;
+  bpf_object__for_each_program(prog, s->obj) {
+    const IrProbe *p = probe_named(s->m, bpf_program__name(prog));
+    const char *pp = p ? p->pp : bpf_program__name(prog);
+    BattachSpec sp;
+    if (p && battach_parse(p->pp, &sp) == 0 && sp.kind == BATT_PERF && !caps->perf_event) {
+      diag_error(diag, (SrcLoc){0}, "probe %s: the running kernel cannot run BPF programs on perf events",
+                 pp);
+      bad++;
+    }
+    if (!caps->bpf_loop && calls_helper(prog, BPF_FUNC_loop)) {
+      diag_error(diag, (SrcLoc){0},
+                 "probe %s: its loops need the bpf_loop helper (Linux 5.17), which the running kernel lacks",
+                 pp);
+      bad++;
+    }
+    if (!caps->for_each_map && calls_helper(prog, BPF_FUNC_for_each_map_elem)) {
+      diag_error(
+          diag, (SrcLoc){0},
+          "probe %s: its foreach needs the bpf_for_each_map_elem helper (Linux 5.13), which the running "
+          "kernel lacks",
+          pp);
+      bad++;
+    }
+  }
+  return bad;
 }
 
 BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, size_t size,
@@ -221,6 +313,23 @@ BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, si
     uint64_t sz = 4096;
     while (sz < (uint64_t)s->o.bufsize && sz < (1ull << 31)) sz <<= 1;
     bpf_map__set_max_entries(events, (uint32_t)sz);
+  }
+  if (check_kernel_needs(s, caps, diag)) {
+    bpfs_close(s);
+    return NULL;
+  }
+  /* The kernel struct offsets the programs read (btfoff.c), for this kernel. */
+  struct bpf_map *offs = bpf_object__find_map_by_name(s->obj, BTFOFF_SECTION);
+  if (offs) {
+    int64_t v[BTFOFF__COUNT];
+    btfoff_compute(v);
+    size_t sz = 0;
+    bpf_map__initial_value(offs, &sz);
+    if (sz != sizeof v || bpf_map__set_initial_value(offs, v, sizeof v) != 0) {
+      diag_error(diag, (SrcLoc){0}, "the BPF object's table of kernel offsets has the wrong size");
+      bpfs_close(s);
+      return NULL;
+    }
   }
   int rc = bpf_object__load(s->obj);
   if (rc) {
@@ -395,13 +504,29 @@ static int attach_tp_one(void *ctx, const char *system, const char *name) {
     snprintf(t->failed, sizeof t->failed, "%s:%s", system, name);
     return 1;
   }
+  if (keep_link(t->s, lk)) {
+    bpf_link__destroy(lk);
+    t->rc = -ENOMEM;
+    snprintf(t->failed, sizeof t->failed, "%s:%s", system, name);
+    return 1;
+  }
   t->n++;
-  return keep_link(t->s, lk) ? 1 : 0;
+  return 0;
+}
+
+/* Why perf_event_open refused sp with errno e, for the user. */
+static void perf_refused(FILE *err, const BattachSpec *sp, const char *pp, int e) {
+  bool hw = sp->perf_type == PERF_TYPE_HARDWARE || sp->perf_type == PERF_TYPE_HW_CACHE;
+  if (hw && (e == ENOENT || e == EOPNOTSUPP || e == ENODEV))
+    fprintf(err, "ERROR: probe %s: this machine has no hardware performance counters (perf_event_open: %s)\n",
+            pp, strerror(e));
+  else
+    fprintf(err, "ERROR: probe %s: the kernel refused its perf event: %s\n", pp, strerror(e));
 }
 
 static int attach_perf(BpfSession *s, struct bpf_program *prog, const BattachSpec *sp, const char *pp, FILE *err) {
   int ncpu = sp->one_cpu ? 1 : s->ncpus;
-  int attached = 0;
+  int attached = 0, offline_errno = ENODEV;
   for (int cpu = 0; cpu < ncpu; cpu++) {
     struct perf_event_attr a = {.size = sizeof a, .type = sp->perf_type, .config = sp->perf_config};
     if (sp->freq) {
@@ -412,20 +537,28 @@ static int attach_perf(BpfSession *s, struct bpf_program *prog, const BattachSpe
     }
     int fd = (int)syscall(__NR_perf_event_open, &a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0) {
-      if (errno == ENODEV || errno == ENXIO) continue; /* an offline CPU */
-      fprintf(err, "ERROR: probe %s: the kernel refused its perf event: %s\n", pp, strerror(errno));
+      if (errno == ENODEV || errno == ENXIO) { /* an offline CPU */
+        offline_errno = errno;
+        continue;
+      }
+      perf_refused(err, sp, pp, errno);
       return -1;
     }
     if (keep_pfd(s, fd)) return -1;
     struct bpf_link *lk = bpf_program__attach_perf_event(prog, fd);
-    if (!lk || keep_link(s, lk)) {
+    if (!lk) {
       fprintf(err, "ERROR: probe %s: attaching to its perf event failed: %s\n", pp, strerror(errno));
+      return -1;
+    }
+    if (keep_link(s, lk)) {
+      bpf_link__destroy(lk);
+      fprintf(err, "ERROR: probe %s: %s\n", pp, strerror(ENOMEM));
       return -1;
     }
     attached++;
   }
   if (!attached) {
-    fprintf(err, "ERROR: probe %s: no CPU accepted its perf event\n", pp);
+    perf_refused(err, sp, pp, offline_errno);
     return -1;
   }
   return 0;
@@ -527,13 +660,15 @@ static int on_record(void *ctx, void *data, size_t size) {
   case BLAY_EXIT:
     s->exit_seen = true;
     break;
-  case BLAY_WARN:
+  case BLAY_WARN: { /* as rt_bi_warn and rt_bi_log: a newline only if the message lacks one */
+    size_t n = s->args[0].len;
     ir_session_flush(s->s);
-    fprintf(ir_session_err(s->s), "WARNING: %.*s\n", (int)s->args[0].len, s->args[0].s);
+    fprintf(ir_session_err(s->s), "WARNING: %.*s%s", (int)n, s->args[0].s, n && s->args[0].s[n - 1] == '\n' ? "" : "\n");
     break;
+  }
   case BLAY_LOG:
     rt_buf_append(out, s->args[0].s, s->args[0].len);
-    rt_buf_append(out, "\n", 1);
+    if (!s->args[0].len || s->args[0].s[s->args[0].len - 1] != '\n') rt_buf_append(out, "\n", 1);
     break;
   case BLAY_BACKTRACE: {
     /* symbolised here, from /proc/kallsyms, loaded at the first one */
@@ -580,7 +715,8 @@ static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
     if (sfd >= 0) close(sfd);
     return;
   }
-  struct epoll_event e1 = {.events = EPOLLIN, .data.u32 = EV_RING}, e2 = {.events = EPOLLIN, .data.u32 = EV_SIGNAL},
+  struct epoll_event e1 = {.events = EPOLLIN, .data.u32 = EV_RING},
+                     e2 = {.events = EPOLLIN, .data.u32 = EV_SIGNAL},
                      e3 = {.events = EPOLLIN, .data.u32 = EV_TARGET};
   if (!hold) epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &e1);
   epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &e2);

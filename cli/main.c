@@ -338,7 +338,8 @@ static int run(const CliOptions *o) {
   if (rc == 0 && o->last_pass > CLI_PASS_ELABORATE) rc = run_pass3(s, o, &mark, &m);
   Pass4 p4 = {0};
   if (rc == 0 && o->last_pass >= CLI_PASS_COMPILE) rc = run_pass4(s, o, &mark, m, &p4);
-  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE) rc = p4.img.elf ? cli_object_write(o, m, p4.img.elf, p4.img.size) : 0;
+  if (rc == 0 && o->last_pass == CLI_PASS_COMPILE)
+    rc = p4.img.elf ? cli_object_write(o, m, p4.img.elf, p4.img.size) : 0;
   if (rc == 0 && o->last_pass == CLI_PASS_RUN) rc = run_pass5(s, o, &mark, m, &p4);
   pass4_free(&p4);
   if (m) ir_module_free(m);

@@ -60,7 +60,8 @@ static const char **settings_of(const CliOptions *o, Arena *a, int *n) {
   const char **v = arena_alloc(a, sizeof *v * (size_t)(CLI_NLIMITS + o->ngvars + 1));
   *n = 0;
   for (int l = 0; l < CLI_NLIMITS; l++)
-    if (o->limit_set[l]) v[(*n)++] = arena_printf(a, "-D%s=%lld", cli_limit_name((CliLimit)l), (long long)o->limit[l]);
+    if (o->limit_set[l])
+      v[(*n)++] = arena_printf(a, "-D%s=%lld", cli_limit_name((CliLimit)l), (long long)o->limit[l]);
   for (int k = 0; k < o->ngvars; k++) v[(*n)++] = arena_printf(a, "-G%s", o->gvars[k]);
   if (o->no_global_var_display) v[(*n)++] = "--no-global-var-display";
   return v;
@@ -165,7 +166,8 @@ static int apply_setting(CliObject *obj, CliOptions *o, const char *s, int *cap_
   return -EINVAL;
 }
 
-static int read_failed(const char *prog, const char *path, CliObject *obj, const char *fmt, const char *what) {
+static int read_failed(const char *prog, const char *path, CliObject *obj, const char *fmt,
+                       const char *what) {
   fprintf(stderr, "%s: %s: ", prog, path);
   fprintf(stderr, fmt, what);
   fputc('\n', stderr);
@@ -196,7 +198,8 @@ int cli_object_read(const char *prog, const char *path, CliObject *obj, CliOptio
   if (obj->m) ir_verify(obj->m, &obj->diag);
   if (!obj->m || obj->diag.nerrors) {
     diag_print(&obj->diag, stderr);
-    return read_failed(prog, path, obj, "the IR of its script is malformed (written by %s)", obj->info.producer);
+    return read_failed(prog, path, obj, "the IR of its script is malformed (written by %s)",
+                       obj->info.producer);
   }
   return 0;
 }

@@ -16,7 +16,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-int64_t cli_limit_or(const CliOptions *o, CliLimit l, int64_t dflt) { return o->limit_set[l] ? o->limit[l] : dflt; }
+int64_t cli_limit_or(const CliOptions *o, CliLimit l, int64_t dflt) {
+  return o->limit_set[l] ? o->limit[l] : dflt;
+}
 
 void cli_set_rt_limits(const CliOptions *o) {
   RtLimits l = *rt_limits();
@@ -45,14 +47,14 @@ static void print_completed(const struct rusage *ru0, const struct timespec *t0)
   struct timespec now;
   getrusage(RUSAGE_SELF, &ru);
   clock_gettime(CLOCK_MONOTONIC, &now);
-  fprintf(stderr, "Pass 5: run completed in %ldusr/%ldsys/%ldreal ms.\n", ms_between(ru0->ru_utime, ru.ru_utime),
-          ms_between(ru0->ru_stime, ru.ru_stime),
+  fprintf(stderr, "Pass 5: run completed in %ldusr/%ldsys/%ldreal ms.\n",
+          ms_between(ru0->ru_utime, ru.ru_utime), ms_between(ru0->ru_stime, ru.ru_stime),
           (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
 /* The session with target process t. */
-static int run_session(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l, const void *elf,
-                       size_t size, DiagList *diag, const Diag **mark, RtTarget *t) {
+static int run_session(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l,
+                       const void *elf, size_t size, DiagList *diag, const Diag **mark, RtTarget *t) {
   BpfSession *bs = NULL;
   if (elf) {
     BpfSessionOptions so = {.sz = sizeof so,
@@ -106,8 +108,8 @@ static int run_session(const char *prog, const CliOptions *o, const IrModule *m,
 
 /* -c's command is forked first (held until the probes run), so that
  * target() is known throughout, and reaped (or left running) after. */
-int cli_run_pass5(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l, const void *elf,
-                  size_t size, DiagList *diag, const Diag **mark) {
+int cli_run_pass5(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l,
+                  const void *elf, size_t size, DiagList *diag, const Diag **mark) {
   RtTarget t;
   rt_target_init(&t);
   if (o->target_pid) rt_target_set_pid(&t, o->target_pid);

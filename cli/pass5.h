@@ -31,11 +31,11 @@ void cli_print_diags(const DiagList *d, const Diag **mark);
 /* Pass 5 of m as stap runs it: starts -c's command (or takes -x's process),
  * loads the BPF object elf (size bytes, built from m with layout l; NULL
  * when m has no kernel probes), then runs the session (ir_run_session) with
- * o's limits, -G values, -o, -T, -s, -v and --no-global-var-display.  prog names the program in messages ("stapjit").
- * Diagnostics go to diag and are printed from *mark.  Returns 0, or -1 after
- * printing why (stap's "Pass 5: run failed" line included). */
-int cli_run_pass5(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l, const void *elf,
-                  size_t size, DiagList *diag, const Diag **mark);
+ * o's limits, -G values, -o, -T, -s, -v and --no-global-var-display.  prog names the program in messages
+ * ("stapjit"). Diagnostics go to diag and are printed from *mark.  Returns 0, or -1 after printing why
+ * (stap's "Pass 5: run failed" line included). */
+int cli_run_pass5(const char *prog, const CliOptions *o, const IrModule *m, const BpfLayout *l,
+                  const void *elf, size_t size, DiagList *diag, const Diag **mark);
 
 /* ---- saved objects (object.c) ---------------------------------------------- */
 
@@ -50,10 +50,10 @@ int cli_object_write(const CliOptions *o, const IrModule *m, const void *elf, si
  * (its locations naming the source files in src), and its settings applied
  * to a CliOptions.  Owns everything; cli_object_free releases it. */
 typedef struct CliObject {
-  void *data;         /* the file (given to libbpf as it is) */
+  void *data; /* the file (given to libbpf as it is) */
   size_t size;
-  BobjInfo info;      /* points into data */
-  Arena *arena;       /* src, diag and the settings' strings */
+  BobjInfo info; /* points into data */
+  Arena *arena;  /* src, diag and the settings' strings */
   SrcSet src;
   DiagList diag;
   IrModule *m;

@@ -1,7 +1,8 @@
 /* stapjit-run.c: runs an object that `stapjit -p4` wrote, later or on another
  * machine (the role of SystemTap's staprun):
  *
- *   stapjit-run [-o FILE] [-T SECONDS] [-s MB] [-G NAME=VALUE] [-v] OBJECT [NAME=VALUE...]
+ *   stapjit-run [-o FILE] [-T SECONDS] [-s MB] [-G NAME=VALUE] [-c CMD | -x PID] [-v]
+ *               OBJECT [NAME=VALUE...]
  *
  * Pass 5 only, with stapjit's own pass-5 code (pass5.c): the same output,
  * messages and exit status as `stapjit SCRIPT`.  The object carries the
@@ -17,6 +18,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,17 +29,18 @@
 static const char prog[] = "stapjit-run";
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "Usage: stapjit-run [OPTIONS] OBJECT [NAME=VALUE...]\n"
-          "Runs a BPF object written by `stapjit -p4` (no compiler needed).\n"
-          "   -o FILE        send the script's output to FILE\n"
-          "   -T SECONDS     end the session after SECONDS\n"
-          "   -s MB          the ring buffer's size in megabytes (1-4095)\n"
-          "   -G NAME=VALUE  set the global NAME (one given -G when compiling)\n"
-          "   -v             more verbose (repeat for more)\n"
-          "   -h, --help     this help\n"
-          "   -V, --version  the version\n"
-          "NAME=VALUE after OBJECT is the same as -G NAME=VALUE.\n");
+  fprintf(out, "Usage: stapjit-run [OPTIONS] OBJECT [NAME=VALUE...]\n"
+               "Runs a BPF object written by `stapjit -p4` (no compiler needed).\n"
+               "   -o FILE        send the script's output to FILE\n"
+               "   -T SECONDS     end the session after SECONDS\n"
+               "   -s MB          the ring buffer's size in megabytes (1-4095)\n"
+               "   -G NAME=VALUE  set the global NAME (one given -G when compiling)\n"
+               "   -c CMD         start CMD when the probes run, end with it; target() is its pid\n"
+               "   -x PID         sets target() to PID\n"
+               "   -v             more verbose (repeat for more)\n"
+               "   -h, --help     this help\n"
+               "   -V, --version  the version\n"
+               "NAME=VALUE after OBJECT is the same as -G NAME=VALUE.\n");
 }
 
 typedef struct RunArgs {
@@ -61,7 +64,7 @@ static int parse_args(int argc, char **argv, CliOptions *o, RunArgs *a) {
   if (!a->gvars) return -ENOMEM;
   opterr = 0;
   int c;
-  while ((c = getopt_long(argc, argv, "+o:T:s:G:vhV", longs, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+o:T:s:G:c:x:vhV", longs, NULL)) != -1) {
     char *end;
     switch (c) {
     case 'o': o->output_path = optarg; break;
@@ -80,12 +83,34 @@ static int parse_args(int argc, char **argv, CliOptions *o, RunArgs *a) {
       break;
     }
     case 'G': a->gvars[a->ngvars++] = optarg; break;
+    case 'c':
+    case 'x':
+      if ((c == 'c' && o->target_pid) || (c == 'x' && o->target_cmd))
+        return bad("%s", "-c and -x cannot both be given");
+      if (c == 'c') {
+        o->target_cmd = optarg;
+        break;
+      }
+      errno = 0;
+      long pid = strtol(optarg, &end, 10);
+      if (errno || end == optarg || *end || pid <= 0 || pid > INT32_MAX)
+        return bad("invalid process id '%s' for -x", optarg);
+      o->target_pid = (int)pid;
+      break;
     case 'v': o->verbose++; break;
-    case 'h': usage(stdout), a->done = true; return 0;
-    case 'V': printf("stapjit-run %s (BPF object format %d)\n", STAPJIT_VERSION, BOBJ_VERSION), a->done = true; return 0;
-    default:
-      return bad(optopt ? "invalid option or missing argument: -%c" : "invalid option: %s",
-                 optopt ? (char[]){(char)optopt, 0} : argv[optind - 1]);
+    case 'h':
+      usage(stdout);
+      a->done = true;
+      return 0;
+    case 'V':
+      printf("stapjit-run %s (BPF object format %d)\n", STAPJIT_VERSION, BOBJ_VERSION);
+      a->done = true;
+      return 0;
+    default: {
+      char opt[2] = {(char)optopt, 0};
+      if (optopt && strchr("oTsGcx", optopt)) return bad("option requires an argument -- '%s'", opt);
+      return optopt ? bad("invalid option -- '%s'", opt) : bad("unrecognized option '%s'", argv[optind - 1]);
+    }
     }
   }
   if (optind >= argc) return bad("%s", "no object to run");
@@ -106,7 +131,8 @@ static int check_gvar(const CliObject *obj, const char *arg) {
   size_t n = eq ? (size_t)(eq - arg) : 0;
   if (!n) return bad("-G %s: expected NAME=VALUE", arg);
   bool known = false;
-  for (int k = 0; k < obj->ngvars && !known; k++) known = !strncmp(obj->gvars[k], arg, n) && obj->gvars[k][n] == '=';
+  for (int k = 0; k < obj->ngvars && !known; k++)
+    known = !strncmp(obj->gvars[k], arg, n) && obj->gvars[k][n] == '=';
   for (int k = 0; k < obj->m->nglobals; k++) {
     const IrGlobal *g = obj->m->globals[k];
     if (!g->cmdline || strlen(g->script_name) != n || strncmp(g->script_name, arg, n) != 0) continue;
@@ -116,17 +142,19 @@ static int check_gvar(const CliObject *obj, const char *arg) {
       (void)strtoll(eq + 1, &end, 0);
       if (errno == ERANGE && eq[1] != '-') errno = 0, (void)strtoull(eq + 1, &end, 0);
       if (!eq[1] || *end || errno) {
-        fprintf(stderr, "%s: -G %s: '%.*s' is a long, but '%s' is not a number\n", prog, arg, (int)n, arg, eq + 1);
+        fprintf(stderr, "%s: -G %s: '%.*s' is a long, but '%s' is not a number\n", prog, arg, (int)n, arg,
+                eq + 1);
         return -EINVAL;
       }
     }
     return 0;
   }
   if (known) return 0; /* given -G, but the script never uses it: nothing to set */
-  fprintf(stderr,
-          "%s: -G %s: the object has no global '%.*s' to set: only globals given -G NAME=VALUE when the script "
-          "was compiled can be set when it runs\n",
-          prog, arg, (int)n, arg);
+  fprintf(
+      stderr,
+      "%s: -G %s: the object has no global '%.*s' to set: only globals given -G NAME=VALUE when the script "
+      "was compiled can be set when it runs\n",
+      prog, arg, (int)n, arg);
   return -EINVAL;
 }
 
@@ -159,8 +187,7 @@ static int run(CliOptions *o, const RunArgs *a) {
       fputs("Pass 5: run failed.  [man error::pass5]\n", stderr);
       rc = -1;
     }
-    if (!rc)
-      rc = cli_run_pass5(prog, o, obj.m, l, kernel ? obj.data : NULL, obj.size, &obj.diag, &mark);
+    if (!rc) rc = cli_run_pass5(prog, o, obj.m, l, kernel ? obj.data : NULL, obj.size, &obj.diag, &mark);
   }
   blay_free(l);
   free(gvars);

@@ -19,6 +19,8 @@
  * (ir_op_result_type).  Operands by opcode: see print_operands.  Locations are
  * aligned at column 40.  The printer must not crash on malformed IR (it is
  * how a pass's damage gets seen): a missing pointer prints as "?".
+ * Saved objects carry this text (backend-bpf/object.c): a change to what it
+ * says or how must bump BOBJ_VERSION, so old objects are refused, not misread.
  */
 #include "ir.h"
 

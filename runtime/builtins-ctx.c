@@ -111,3 +111,21 @@ const char *rt_bi_backtrace(RtCtx *c) {
 }
 
 void rt_bi_print_backtrace(RtCtx *c) { (void)c; }
+
+/* ppfunc(): the function named in the probe point, as stap's tapset parses
+ * it: the text after function(" or statement(", up to '@' or '"'; "" when
+ * the point names none. */
+void rt_ppfunc(const char *pp, char *out, size_t len) {
+  const char *p = pp ? strstr(pp, "function(\"") : NULL;
+  size_t skip = 10;
+  if (!p && pp) p = strstr(pp, "statement(\""), skip = 11;
+  size_t n = 0;
+  if (p)
+    for (p += skip; *p && *p != '@' && *p != '"' && n + 1 < len; p++) out[n++] = *p;
+  if (len) out[n] = 0;
+}
+
+const char *rt_bi_ppfunc(RtCtx *c) {
+  rt_ppfunc(c->pp, c->ret, (size_t)rt_limits()->maxstringlen);
+  return c->ret;
+}

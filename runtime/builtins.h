@@ -114,4 +114,8 @@ bool rt_regex_match(RtCtx *c, const regex_t *re, const char *s);
 #include "builtins.def"
 #undef B
 
+/* ppfunc() of a probe point's text, into out (len bytes); backends that
+ * know the point at compile time use it too. */
+void rt_ppfunc(const char *pp, char *out, size_t len);
+
 #endif

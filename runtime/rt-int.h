@@ -37,12 +37,6 @@ static inline int64_t rt_div64(int64_t x, int64_t y) {
   return x / y;
 }
 
-/* ---- compiled formats (format-parse.c, for format.c) -------------------- */
-
-int rt_format_npieces(const RtFormat *f);
-/* Piece i: a conversion (returned), or a literal (NULL; bytes in *lit, *litlen). */
-const RtFmtConv *rt_format_piece(const RtFormat *f, int i, const char **lit, size_t *litlen);
-
 /* ---- key columns (map.c, map-hash.c, map-sort.c) ----------------------- */
 
 static inline int64_t rt_load64(const void *p) {

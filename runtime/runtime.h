@@ -54,7 +54,7 @@ typedef struct RtTarget {
   int pid;      /* target(): the command's or -x's process; 0 without either */
   bool cmd;     /* -c: a command this session forked */
   bool started; /* -c: released to run (rt_target_start) */
-  int go_fd;    /* -c: the pipe whose byte releases it; -1 once used */
+  int go_fd;    /* -c: the socket whose byte releases it; -1 once used */
   int pidfd;    /* -c: readable once the command exited; -1 otherwise */
 } RtTarget;
 
@@ -183,6 +183,11 @@ void rt_format_free(RtFormat *f);
 int rt_format_nconv(const RtFormat *f);
 const RtFmtConv *rt_format_conv(const RtFormat *f, int i); /* 0 <= i < nconv */
 int rt_format_nargs(const RtFormat *f);                    /* value and '*' arguments together */
+/* The format as its pieces, in order (a code generator that formats by
+ * itself, gen-fmt.c, walks them): piece i is a conversion (returned) or a
+ * literal (NULL; its bytes in *lit, *litlen, "%%" already one '%'). */
+int rt_format_npieces(const RtFormat *f);
+const RtFmtConv *rt_format_piece(const RtFormat *f, int i, const char **lit, size_t *litlen);
 RtArgKind rt_format_arg_kind(const RtFormat *f, int i);    /* of argument i, as the script passes it */
 
 /* Bytes %m/%M dump for a static or '*' precision prec (-1 if none): prec when

@@ -5,9 +5,9 @@
  * the command's own pid; a command with shell syntax (';', '|', '&&', ...)
  * that wordexp refuses goes to /bin/sh -c instead.  The child is forked
  * before the session starts, so that target() is known to begin probes and
- * to the kernel's handlers, and it waits at the exec on a pipe until the
+ * to the kernel's handlers, and it waits at the exec on a socket until the
  * session lets it go (rt_target_start: after the probes are attached and the
- * begin probes ran).  If stapjit ends or dies first, the pipe's end of file
+ * begin probes ran).  If stapjit ends or dies first, the socket's end of file
  * makes the child leave quietly, never running the command.  The session
  * ends when the command exits (rt_target_end_fd, a pidfd); its status is
  * reported as stap reports it.  -x PID only names a process: the session
@@ -19,10 +19,10 @@
 #include "runtime.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,8 +95,10 @@ int rt_target_spawn(RtTarget *t, const char *cmd, FILE *err) {
   }
   /* WRDE_BADCHAR: shell syntax; WRDE_CMDSUB: $(...) or `...`: the shell runs it */
   if (words) argv = w.we_wordv;
+  /* A socket pair rather than a pipe: send(MSG_NOSIGNAL) to a child that
+   * died meanwhile is EPIPE, not a SIGPIPE that would end stapjit. */
   int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) {
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) {
     rc = -errno;
     if (words) wordfree(&w);
     fprintf(err, "ERROR: cannot run -c COMMAND: %s\n", strerror(-rc));
@@ -134,7 +136,7 @@ int rt_target_spawn(RtTarget *t, const char *cmd, FILE *err) {
 int rt_target_start(RtTarget *t) {
   if (!t || t->go_fd < 0) return 0;
   ssize_t n;
-  while ((n = write(t->go_fd, "g", 1)) < 0 && errno == EINTR) {
+  while ((n = send(t->go_fd, "g", 1, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   int rc = n == 1 ? 0 : -errno;
   close(t->go_fd);

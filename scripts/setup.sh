@@ -23,6 +23,7 @@ PACKAGES=(
   clang libclang-rt-14-dev          # clang 14 and its libFuzzer/sanitizer runtimes
   systemtap-common                  # its tapsets are the tests' parse corpus
   python3                           # test helpers
+  bpftool                           # live tests: nothing stays attached (tests/bpf/live)
 )
 
 deps_only=0

@@ -95,7 +95,12 @@ check "-T bad" 1 err "invalid timeout 'abc' for -T" -T abc -e "$ok_script"
 check "-s bad" 1 err "Invalid buffer size '0' (should be 1-4095 MB)." -s 0 -e "$ok_script"
 STAPJIT_TAPSET_DIR=$library check "-T ends the session" 0 out "hi bye" -T 0.5 \
   -e 'probe begin { print("hi") } probe end { print(" bye") }'
-check "-c" 1 err "stapjit: option -c is not implemented yet" -c true -e "$ok_script"
+check "-d" 1 err "stapjit: option -d is not implemented yet" -d /bin/true -e "$ok_script"
+check "-c and -x" 1 err "You can't specify -c and -x options together." -c true -x 1 -e "$ok_script"
+check "-x bad" 1 err "Invalid target process ID number." -x 12abc -e "$ok_script"
+STAPJIT_TAPSET_DIR=$library check "-c runs the command, ends with it" 0 out "b 1 e" -c "sleep 0.2" \
+  -e 'probe begin { printf("b %d", target() > 0) } probe end { print(" e") }'
+STAPJIT_TAPSET_DIR=$library check "-x sets target()" 0 out "4242" -x 4242 -e 'probe begin { print(target()) exit() }'
 check "--ldd" 1 err "stapjit: option --ldd is not implemented yet" --ldd -e "$ok_script"
 
 # -p3 prints the IR; pass 4 is refused only after passes 1-3 succeed...

@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
     if (a.passes) {
       if (!run_list(m, &a, &diag)) goto out;
     } else {
-      IrPipelineOptions opt = {sizeof opt, a.optimize, a.dump_after, stdout, a.verify, &diag};
+      IrPipelineOptions opt = {sizeof opt, a.optimize, a.dump_after, stdout, a.verify, &diag, false};
       if (ir_run_pipeline(m, &opt) < 0) {
         diag_print(&diag, stderr);
         goto out;

@@ -199,7 +199,8 @@ static void test_session_fields(void) {
   CHECK_INT((int)b->first->next->next->loc.file, (int)f);
   CHECK_INT(m->nprobes, 2);
   const IrProbe *p = m->probes[0];
-  CHECK(p->optional && p->site == IR_SITE_KERNEL && p->kind == IR_PROBE_OTHER && p->seq == 7 && p->index == 0);
+  CHECK(p->optional && p->site == IR_SITE_KERNEL && p->kind == IR_PROBE_OTHER);
+  CHECK(p->seq == 7 && p->index == 0);
   CHECK_STR(p->pp, "timer.s(1)");
   CHECK(p->handler == m->funcs[0] && p->ep == NULL);
   CHECK(!m->probes[1]->optional && m->probes[1]->kind == IR_PROBE_END && m->probes[1]->index == 1);
@@ -210,10 +211,10 @@ static void test_session_fields(void) {
 static void test_pass_table(void) {
   check_context = "pass table";
   const char *const *n = ir_pass_names();
-  const char *want[] = {"ssa", "inline",      "fold",      "copyprop", "itervalue",
-                        "dce", "simplifycfg", "strbounds", NULL};
+  const char *want[] = {"ssa",       "kinline", "inline",      "fold",      "copyprop",
+                        "itervalue", "dce",     "simplifycfg", "strbounds", NULL};
   for (int k = 0; want[k]; k++) CHECK(n[k] && !strcmp(n[k], want[k]));
-  CHECK(n[8] == NULL);
+  CHECK(n[9] == NULL);
   CHECK(ir_pass_find("inline") && ir_pass_find("inline")->module && ir_pass_find("inline")->run_module);
   CHECK(ir_pass_find("fold") && !ir_pass_find("fold")->module && ir_pass_find("fold")->run);
   CHECK(ir_pass_find("nope") == NULL);
@@ -226,7 +227,7 @@ static void test_pipeline_reports(void) {
   DiagList d = fresh_diag();
   IrModule *m = ir_parse(text, strlen(text), &src, &d);
   CHECK(m != NULL);
-  IrPipelineOptions opt = {sizeof opt, true, NULL, NULL, true, &d};
+  IrPipelineOptions opt = {sizeof opt, true, NULL, NULL, true, &d, false};
   CHECK_INT(ir_run_pipeline(m, &opt), -1);
   CHECK(has_error(&d, "the IR is malformed after pass 'ssa'"));
   CHECK(has_error(&d, "ret: operand 1 (%0) is str, expected i64"));
@@ -234,7 +235,7 @@ static void test_pipeline_reports(void) {
   /* an old, shorter options struct gets the defaults for what it lacks */
   d = fresh_diag();
   m = ir_parse(text, strlen(text), &src, &d);
-  IrPipelineOptions old = {offsetof(IrPipelineOptions, verify), false, NULL, NULL, true, &d};
+  IrPipelineOptions old = {offsetof(IrPipelineOptions, verify), false, NULL, NULL, true, &d, false};
   CHECK_INT(ir_run_pipeline(m, &old), 0);
   ir_module_free(m);
 }
@@ -281,7 +282,7 @@ static void sweep(const char *dir) {
       CHECK(ir_verify(m, &d) == 0);
       diag_print(&d, stderr);
     }
-    IrPipelineOptions opt = {sizeof opt, true, NULL, NULL, true, &d};
+    IrPipelineOptions opt = {sizeof opt, true, NULL, NULL, true, &d, false};
     CHECK_INT(ir_run_pipeline(m, &opt), 0);
     ir_module_free(m);
   }

@@ -1,0 +1,203 @@
+/* gen-fn.h: one kernel handler being generated, shared by the files that
+ * walk its IR and nobody else: gen-func.c (the walk, values, edges, errors,
+ * records, maps), gen-loop.c (loops and foreach as callbacks), gen-str.c
+ * (string functions), gen-fmt.c (sprintf), gen-stat.c (statistics).
+ *
+ * A handler is one BPF program plus one callback function per loop of its
+ * IR: the loop's blocks are emitted into the callback, which bpf_loop
+ * (while, for) or bpf_for_each_map_elem (foreach) calls once per iteration
+ * where control enters the loop.  So the verifier checks each loop body
+ * once instead of walking its iterations.  All functions of a handler share
+ * the per-CPU scratch space; an i64/bool value defined in one function and
+ * used in another lives in a scratch slot (fn_val loads it there), and so
+ * does a phi with incoming edges from several functions (a "memory phi":
+ * every edge stores, the block loads).  Strings never need slots: a string
+ * value is a .rodata constant or its instruction's scratch region, which
+ * every function addresses from its own scratch pointer.
+ */
+#ifndef STAPJIT_GEN_FN_H
+#define STAPJIT_GEN_FN_H
+
+#include "gen-int.h"
+
+enum { MAX_TRY = 16 };
+#define FN_NONE UINT32_MAX
+
+/* Exit codes a callback leaves in the scratch word at Fn.exit_off before it
+ * returns 1: none, leave the handler, else FN_EXIT_BLOCK + the IR block's
+ * index to go on at. */
+enum { FN_EXIT_NONE = 0, FN_EXIT_LEAVE = 1, FN_EXIT_BLOCK = 2 };
+
+typedef struct TryStack {
+  const IrBlock *h[MAX_TRY];    /* handlers, innermost last */
+  const IrBlock *from[MAX_TRY]; /* the block of each try.push (the handler's phis read that edge) */
+  int n;
+  bool set;
+} TryStack;
+
+/* One incoming value of an LLVM phi, recorded when its edge is made. */
+typedef struct PhiEdge {
+  LLVMBasicBlockRef llvm; /* the LLVM block the edge leaves */
+  const IrInst *phi;
+  LLVMValueRef v;
+} PhiEdge;
+
+/* One LLVM function of the handler: the program, or a loop's callback. */
+typedef struct FnSub {
+  LLVMValueRef fn;
+  LLVMValueRef scratch, glob, ctl, ctxp; /* base pointers, valid everywhere in this function */
+  LLVMValueRef zero;                     /* an i32 0 on this function's stack (a map key) */
+  LLVMValueRef env;                      /* what callbacks receive: the four pointers above */
+  LLVMMetadataRef sp;
+  LLVMMetadataRef *scopes; /* by source file number */
+  uint32_t nscopes;
+} FnSub;
+
+typedef enum FnLoopKind { FN_LOOP_WHILE, FN_LOOP_FOREACH } FnLoopKind;
+
+/* A natural loop of the handler's IR, emitted as a callback. */
+typedef struct FnLoop {
+  FnLoopKind kind;
+  const IrBlock *header; /* where each call of the callback starts */
+  int parent;            /* the loop around it, -1: the program */
+  const IrInst *iter;    /* foreach: the iter.begin */
+  const IrBlock *body;   /* foreach: where an element goes (the header's true target) */
+  const IrBlock *done;   /* foreach: where the end goes (the header's false target) */
+  uint32_t elem_off;     /* foreach: the current element in scratch, key then value */
+  uint32_t count_off;    /* foreach: elements handed out so far (limit) */
+  FnSub sub;
+} FnLoop;
+
+typedef struct Fn {
+  Gen *g;
+  const IrProbe *p;
+  const IrFunc *f;
+  /* the function being emitted (copied from its FnSub by fn_enter) */
+  LLVMValueRef fn;
+  LLVMValueRef ctxp;               /* the program's context argument */
+  LLVMValueRef scratch, glob, ctl; /* base pointers */
+  LLVMValueRef zero;
+  FnSub *sub;
+  int cur_loop; /* -1: the program */
+  FnSub main;
+  /* values */
+  LLVMValueRef *vals; /* by instruction id, in the function that defines it */
+  uint32_t *obj;      /* by instruction id: bytes of a str value's buffer */
+  uint32_t *soff;     /* by instruction id: its scratch region, FN_NONE if none */
+  uint32_t *vslot;    /* by instruction id: the scratch slot of a value several functions use */
+  bool *mphi;         /* by instruction id: a memory phi (its value lives in vslot) */
+  LLVMBasicBlockRef *bbs; /* by block index */
+  int *bloop;             /* by block index: the innermost loop (index in loops), -1 none */
+  uint32_t *slots;        /* pinned local slots: scratch offsets */
+  FnLoop *loops;
+  int nloops;
+  int ncallbacks;            /* the generator's own callbacks made (their names) */
+  uint32_t top;              /* scratch bytes given out */
+  uint32_t key_off, key_cap; /* the shared key buffer */
+  uint32_t val_off, val_cap; /* the shared value buffer */
+  uint32_t actions_off;      /* MAXACTION's count down */
+  uint32_t errmsg_off;       /* a caught error's message */
+  uint32_t exit_off;         /* a callback's exit code */
+  uint32_t addr_off;         /* str_addr's word (0: not made yet) */
+  uint32_t tok_off, tok_start; /* tokenize's state: its input's copy, the next position (-1: none) */
+  TryStack *tries;           /* by block index: the try stack at its entry */
+  TryStack cur;              /* while emitting a block */
+  PhiEdge *edges;
+  int nedges, cap_edges;
+  const IrBlock *cur_block;
+  SrcLoc loc; /* of the instruction being emitted */
+  bool failed;
+  LLVMValueRef fail_aux, fail_code; /* set around a fail_if whose message quotes run-time values */
+} Fn;
+
+/* The LLVM value of IR value i where the builder is now (in the function
+ * being emitted): a slot is loaded, a string region addressed afresh. */
+LLVMValueRef fn_val(Fn *F, const IrInst *i);
+#define V(i) fn_val(F, (i))
+
+/* ---- gen-func.c ------------------------------------------------------------------------ */
+
+uint32_t fn_scratch_alloc(Fn *F, uint32_t size);
+LLVMValueRef fn_scratch_at(Fn *F, uint32_t off);
+uint32_t fn_str_bound(Fn *F, const IrInst *v);       /* buffer bytes of str value v, NUL included */
+uint32_t fn_obj_size(Fn *F, const IrInst *v);        /* bytes of the object str value v points to */
+LLVMValueRef fn_str_region(Fn *F, const IrInst *i); /* made on first use */
+void fn_str_copy(Fn *F, LLVMValueRef dst, uint32_t size, LLVMValueRef src);
+void fn_zero_fill(Fn *F, LLVMValueRef p, uint32_t size);
+LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n); /* -1/0/1 */
+/* Switches the builder's function context to loop l's callback (-1: the program). */
+void fn_enter(Fn *F, int l);
+/* Leaves the probe hit: returns from the program, or from a callback with
+ * FN_EXIT_LEAVE (the callers go on leaving). */
+void fn_leave(Fn *F);
+/* The LLVM block to branch to for the IR edge from -> to, from the current
+ * insertion block. */
+LLVMBasicBlockRef fn_edge_to(Fn *F, const IrBlock *from, const IrBlock *to);
+/* The stores of to's memory phis and string phis for the edge from -> to,
+ * at the current insertion point. */
+void fn_phi_stores(Fn *F, const IrBlock *from, const IrBlock *to);
+void fn_set_loc(Fn *F, SrcLoc loc);
+/* Goes on at block `to` (its phis filled already) from the current block. */
+void fn_goto(Fn *F, const IrBlock *to);
+const BlaySite *fn_site_of(Fn *F, const IrInst *i);
+void fn_send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs);
+void fn_raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, bool catchable);
+void fn_fail_if(Fn *F, LLVMValueRef cond, const IrInst *inst, uint32_t code, bool catchable);
+void fn_unsupported(Fn *F, const IrInst *i, const char *what);
+/* The key of g[args[first]...] (object obj's layout) in the shared key buffer. */
+LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int obj);
+LLVMValueRef fn_val_buf(Fn *F, uint32_t size);
+LLVMMetadataRef fn_new_subprogram(Fn *F, const char *name, LLVMValueRef fn);
+
+/* ---- gen-loop.c ------------------------------------------------------------------------ */
+
+/* Finds the loops of F->f, which blocks each owns and which values and phis
+ * cross functions; makes the callbacks.  0, or -1 after a diagnostic. */
+int loop_analyse(Fn *F);
+/* Emits the entry into loop l from the current block: the call of its
+ * callback through the helper, then the dispatch on how it ended. */
+void loop_enter(Fn *F, int l);
+/* Emits the prologue of each callback: its base pointers (before the
+ * blocks), then, once the blocks are done (finish), for a foreach the
+ * current element, the slice filter and the limit, and the branch to the
+ * loop's header. */
+void loop_prologues(Fn *F, bool finish);
+/* iter.key / iter.value of a foreach: the current element's fields. */
+LLVMValueRef loop_iter_field(Fn *F, const IrInst *i);
+/* The loop of iterator it (an iter.begin), or -1. */
+int loop_of_iter(Fn *F, const IrInst *it);
+/* Deletes every element of array g's object obj whose fixed keys equal
+ * those in the key buffer key (mask: bit k set = key k is fixed; 0 = all). */
+void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask);
+/* Emits, in a new callback that bpf_loop calls for cpu = 0, 1, ..., the code
+ * body makes (in F's context switched to the callback: scratch, zero...);
+ * body returns an i1 that is false after the last CPU (typically: its
+ * bpf_map_lookup_percpu_elem gave NULL). */
+typedef LLVMValueRef (*LoopCpuBody)(Fn *F, LLVMValueRef cpu, void *ctx);
+void loop_over_cpus(Fn *F, const char *name, LoopCpuBody body, void *ctx);
+/* The same with bpf_loop calling it for 0 .. nr-1 (while it returns true). */
+void loop_callback(Fn *F, const char *name, uint32_t nr, LoopCpuBody body, void *ctx);
+
+/* ---- gen-stat.c, gen-str.c, gen-fmt.c --------------------------------------------------- */
+
+void stat_emit_add(Fn *F, const IrInst *i);
+LLVMValueRef stat_emit_get(Fn *F, const IrInst *i);    /* @count ... @variance */
+LLVMValueRef stat_emit_bucket(Fn *F, const IrInst *i); /* a histogram's bucket */
+void stat_emit_clear(Fn *F, const IrInst *i);          /* delete of a scalar statistic */
+/* A string function of the tapsets (strlen, substr, ...) or abort(): its
+ * value, or *ok false when it has no BPF implementation. */
+LLVMValueRef str_emit_builtin(Fn *F, const IrInst *i, bool *ok);
+/* The address p holds, as a number the verifier does not track (stored to
+ * and read back from scratch): for the source of a probe read at an offset
+ * the verifier could not bound. */
+LLVMValueRef str_addr(Fn *F, LLVMValueRef p);
+/* strlen of s, a buffer of size bytes (a copy into scratch; never < 0). */
+LLVMValueRef str_len(Fn *F, LLVMValueRef s, uint32_t size);
+/* v clamped to [0, max] so that the verifier knows it. */
+LLVMValueRef str_clamp(Fn *F, LLVMValueRef v, uint64_t max);
+LLVMValueRef fmt_emit_sprintf(Fn *F, const IrInst *i);
+/* prefix and the decimal of v (unsigned) into the scratch region at region
+ * of bound bytes, NUL-terminated (errno_str's "E#3333"). */
+void fmt_number(Fn *F, uint32_t region, uint32_t bound, const char *prefix, LLVMValueRef v);
+
+#endif

@@ -1,0 +1,9 @@
+/* getppid.c: the workload of the tracepoint cases: N getppid calls (default 7). */
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 7;
+  for (int k = 0; k < n; k++) (void)getppid();
+  return 0;
+}
