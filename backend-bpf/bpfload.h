@@ -114,6 +114,8 @@ typedef struct BpfLayout {
   int nsites;
   BlayGlobal *globals; /* by IrGlobal.id */
   uint32_t glob_size;  /* stp_glob's value size (>= 8) */
+  struct BlayTpRef *tprefs; /* the `$field` reads of tracepoint probes (blay_tp_refs) */
+  int ntprefs;
   int64_t maxstringlen;
 } BpfLayout;
 
@@ -398,5 +400,36 @@ extern const BtfOffField btfoff_fields[BTFOFF__COUNT];
 /* The offsets in the running kernel (-1 for a field it lacks).  0, or
  * -errno when its BTF cannot be read (every offset -1). */
 int btfoff_compute(int64_t *out);
+
+/* ---- tracepoint fields placed at load time ---------------------------------
+ *
+ * A `$field` read in a tracepoint probe takes the field's offset from a
+ * read-only table (TPOFF_SECTION) that the loader fills from the running
+ * kernel's tracefs formats, with the field's shape (size, array, dynamic
+ * array) next to it; the code checks the shape it was compiled for, so a
+ * saved object run on a kernel whose event changed fails with an error
+ * naming the field instead of reading the wrong bytes.  Entries come in
+ * the order of blay_tp_refs. */
+
+#define TPOFF_SECTION ".rodata.stptp"
+#define TPOFF_SYMBOL "stp_tp_off"
+
+/* shape word: size | TPOFF_ARRAY | TPOFF_DATALOC | TPOFF_RELLOC; -1 when missing */
+enum { TPOFF_ARRAY = 1 << 16, TPOFF_DATALOC = 1 << 17, TPOFF_RELLOC = 1 << 18 };
+
+typedef struct BlayTpRef {
+  const IrInst *inst; /* the ctx read */
+  const IrProbe *probe;
+  char field[64];
+} BlayTpRef;
+
+/* The `$field` reads of m's tracepoint probes, in module order (*n of them;
+ * malloc'd, NULL when none). */
+BlayTpRef *blay_tp_refs(const IrModule *m, int *n);
+/* The shape word of a field as tracefs describes it. */
+int64_t tpoff_shape(const TfsField *f);
+/* Fills out (2 int64 per ref: offset, shape) for the running kernel; -1s
+ * for a field an event lacks or that differs between a wildcard's events. */
+void tpoff_compute(const BlayTpRef *refs, int n, int64_t *out);
 
 #endif

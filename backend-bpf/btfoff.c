@@ -51,3 +51,55 @@ int btfoff_compute(int64_t *out) {
   btf__free(btf);
   return 0;
 }
+
+/* ---- tracepoint fields (bpfload.h) ------------------------------------------------------ */
+
+int64_t tpoff_shape(const TfsField *f) {
+  return (int64_t)f->size | (f->array_len > 0 || (f->is_string && !f->is_pointer && !f->data_loc) ? TPOFF_ARRAY : 0) |
+         (f->data_loc ? TPOFF_DATALOC : 0) | (f->rel_loc ? TPOFF_RELLOC : 0);
+}
+
+typedef struct TpFill {
+  const char *field;
+  int64_t off, shape;
+  bool first, bad;
+} TpFill;
+
+static int fill_one(void *ctx, const char *system, const char *name) {
+  TpFill *t = ctx;
+  TfsEvent *ev;
+  char err[256];
+  if (tfs_event_load(system, name, &ev, err, sizeof err) != 0) {
+    t->bad = true;
+    return 0;
+  }
+  const TfsField *f = tfs_event_field(ev, t->field);
+  if (!f && !strcmp(t->field, "return")) f = tfs_event_field(ev, "ret");
+  if (!f) {
+    t->bad = true;
+  } else if (t->first) {
+    t->off = f->offset;
+    t->shape = tpoff_shape(f);
+    t->first = false;
+  } else if (t->off != f->offset || t->shape != tpoff_shape(f)) {
+    t->bad = true;
+  }
+  tfs_event_free(ev);
+  return 0;
+}
+
+void tpoff_compute(const BlayTpRef *refs, int n, int64_t *out) {
+  for (int k = 0; k < n; k++) {
+    BattachSpec spec;
+    TpFill t = {.field = refs[k].field, .first = true};
+    char pat[200];
+    if (battach_parse(refs[k].probe->pp, &spec) == 0 && spec.kind == BATT_TRACEPOINT) {
+      snprintf(pat, sizeof pat, "%s:%s", spec.system, spec.event);
+      if (tfs_event_glob(pat, fill_one, &t) <= 0) t.bad = true;
+    } else {
+      t.bad = true;
+    }
+    out[2 * k] = t.bad || t.first ? -1 : t.off;
+    out[2 * k + 1] = t.bad || t.first ? -1 : t.shape;
+  }
+}

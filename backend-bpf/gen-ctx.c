@@ -89,7 +89,23 @@ static int type_size(const char *t, bool *is_signed) {
   return is_long ? 8 : is_short ? 2 : is_char ? 1 : named ? named : is_int ? 4 : 0;
 }
 
-LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i) {
+/* The field table entry k (TPOFF_SECTION), filled by the loader. */
+static LLVMValueRef tp_table(Gen *g, int k) {
+  LLVMValueRef tab = LLVMGetNamedGlobal(g->mod, TPOFF_SYMBOL);
+  LLVMTypeRef at = LLVMArrayType(g->i64, (unsigned)(2 * g->l->ntprefs));
+  if (!tab) {
+    tab = LLVMAddGlobal(g->mod, at, TPOFF_SYMBOL);
+    LLVMSetInitializer(tab, LLVMConstNull(at));
+    LLVMSetSection(tab, TPOFF_SECTION);
+    LLVMSetAlignment(tab, 8);
+  }
+  LLVMValueRef v = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, tab, 8 * (uint64_t)k), "");
+  LLVMSetVolatile(v, true);
+  LLVMSetAlignment(v, 8);
+  return v;
+}
+
+LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault) {
   const IrCtx *c = i->aux;
   const AstExpr *e = c ? c->expr : NULL;
   const char *text = c && c->text ? c->text : "target variable";
@@ -129,6 +145,15 @@ LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrI
     }
     if (!f0) f0 = f;
   }
+  /* The loader puts the running kernel's offset and shape in the table: the
+   * code reads at the offset it was compiled for, and fails if they differ. */
+  *fault = NULL;
+  for (int k = 0; k < g->l->ntprefs; k++)
+    if (g->l->tprefs[k].inst == i) {
+      LLVMValueRef off = tp_table(g, 2 * k), shape = tp_table(g, 2 * k + 1);
+      *fault = LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, off, bb_c64(g, f0->offset), ""),
+                           LLVMBuildICmp(g->b, LLVMIntNE, shape, bb_c64(g, tpoff_shape(f0)), ""), "");
+    }
   LLVMValueRef v;
   if (f0->data_loc) {
     /* u32: offset | length << 16; the offset counts from the record (or, __rel_loc, from after the field) */

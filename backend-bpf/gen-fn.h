@@ -166,6 +166,9 @@ void loop_prologues(Fn *F, bool finish);
 LLVMValueRef loop_iter_field(Fn *F, const IrInst *i);
 /* The loop of iterator it (an iter.begin), or -1. */
 int loop_of_iter(Fn *F, const IrInst *it);
+/* An iterator whose one use is a single iter.next outside any loop ([k, *] in a). */
+bool loop_iter_is_any(Fn *F, const IrInst *it);
+LLVMValueRef loop_iter_any(Fn *F, const IrInst *next); /* i1: some element has the slice's keys */
 /* Deletes every element of array g's object obj whose fixed keys equal
  * those in the key buffer key (mask: bit k set = key k is fixed; 0 = all). */
 void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask);

@@ -940,13 +940,18 @@ static void emit_inst(Fn *F, const IrInst *i) {
     if (((const IrSort *)i->aux)->col != 0) {
       gen_error(g, i->loc, "a sorted foreach cannot run in a kernel probe on the bpf backend; sort in an end probe");
       F->failed = true;
+    } else if (loop_iter_is_any(F, i)) {
+      /* its iter.next does the work */
     } else if (loop_of_iter(F, i) < 0) {
       fn_unsupported(F, i, "this foreach");
     } else {
       bb_store64(g, F->scratch, F->loops[loop_of_iter(F, i)].count_off, bb_c64(g, 0));
     }
     break;
-  case IR_ITER_NEXT: case IR_ITER_END: break; /* the loop's callback is the iteration */
+  case IR_ITER_NEXT:
+    if (loop_iter_is_any(F, i->args[0])) v = loop_iter_any(F, i);
+    break; /* in a foreach, the loop's callback is the iteration */
+  case IR_ITER_END: break;
   case IR_ITER_KEY: case IR_ITER_VALUE: v = loop_iter_field(F, i); break;
   case IR_CALL: refuse_call(F, i); break;
   case IR_BUILTIN: {
@@ -971,10 +976,13 @@ static void emit_inst(Fn *F, const IrInst *i) {
   case IR_PRINTF: emit_printf(F, i); break;
   case IR_SPRINTF: v = fmt_emit_sprintf(F, i); break;
   case IR_REGEX: fn_unsupported(F, i, "regular expression matching"); break;
-  case IR_CTX:
-    v = gen_ctx_read(g, F->p, F->ctxp, i);
+  case IR_CTX: {
+    LLVMValueRef bad = NULL;
+    v = gen_ctx_read(g, F->p, F->ctxp, i, &bad);
     if (!v) F->failed = true;
+    if (v && bad) fn_fail_if(F, bad, i, 0, true);
     break;
+  }
   case IR_ACTIONS: emit_actions(F, i); break;
   case IR_TRY_PUSH:
     if (F->cur.n < MAX_TRY) {

@@ -82,8 +82,10 @@ LLVMBasicBlockRef bb_block(Gen *g, const char *name);
 /* ---- gen-ctx.c: target variables ---------------------------------------------------- */
 
 /* The value of context read i ($field ...) in kernel probe p, whose
- * program's context argument is ctxp; NULL after a diagnostic. */
-LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i);
+ * program's context argument is ctxp; NULL after a diagnostic.  *fault
+ * (i1, or NULL) is true when the running kernel's field is not where the
+ * object reads it (the loader's table says). */
+LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault);
 
 /* The memory-reading builtins (kernel_string, kernel_string_n, user_string_n,
  * kernel_long/int/short/char, user_long/int/short/char): false if name is

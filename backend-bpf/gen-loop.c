@@ -498,16 +498,10 @@ void loop_over_cpus(Fn *F, const char *name, LoopCpuBody body, void *ctx) {
   loop_callback(F, name, MAX_CPUS, body, ctx);
 }
 
-void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask) {
+/* In a map callback: go on only if the element's key k has the fixed keys
+ * (bit j of mask) of the key buffer at key_off; else return 0 (next element). */
+static void match_fixed(Fn *F, const RtMapLayout *ml, LLVMValueRef k, uint32_t key_off, uint32_t mask) {
   Gen *g = F->g;
-  const RtMapLayout *ml = &g->l->globals[ig->id].mlay[obj];
-  int map = g->gmap[ig->id] + obj;
-  uint32_t key_off = F->key_off; /* key is the shared key buffer */
-  (void)key;
-  FnSub s;
-  Saved sv;
-  LLVMValueRef fn = callback_begin(F, "clear", true, &s, &sv);
-  LLVMValueRef k = LLVMGetParam(fn, 1);
   for (int j = 0; j < ml->nkeys; j++) {
     if (!(mask & (1u << j))) continue;
     LLVMValueRef want = bb_gep(g, fn_scratch_at(F, key_off), ml->key_off[j]), have = bb_gep(g, k, ml->key_off[j]);
@@ -521,9 +515,68 @@ void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32
     LLVMBuildRet(g->b, bb_c64(g, 0));
     LLVMPositionBuilderAtEnd(g->b, ok);
   }
+}
+
+void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask) {
+  Gen *g = F->g;
+  const RtMapLayout *ml = &g->l->globals[ig->id].mlay[obj];
+  int map = g->gmap[ig->id] + obj;
+  uint32_t key_off = F->key_off; /* key is the shared key buffer */
+  (void)key;
+  FnSub s;
+  Saved sv;
+  LLVMValueRef fn = callback_begin(F, "clear", true, &s, &sv);
+  LLVMValueRef k = LLVMGetParam(fn, 1);
+  match_fixed(F, ml, k, key_off, mask);
   bb_map_delete(g, map, k);
   LLVMBuildRet(g->b, bb_c64(g, 0));
   callback_end(F, &s, &sv);
   LLVMValueRef a[4] = {g->maps[map].var, fn, sv.env, bb_c64(g, 0)};
   bb_helper(g, BPF_FUNC_for_each_map_elem, g->i64, a, 4);
+}
+
+bool loop_iter_is_any(Fn *F, const IrInst *it) {
+  int next = 0, other = 0;
+  for (int b = 0; b < F->f->nblocks; b++)
+    for (const IrInst *i = F->f->blocks[b]->first; i; i = i->next)
+      for (int k = 0; k < i->nargs; k++)
+        if (i->args[k] == it) {
+          if (i->op == IR_ITER_NEXT) next++;
+          else if (i->op != IR_ITER_END) other++;
+        }
+  return next == 1 && !other && loop_of_iter(F, it) < 0;
+}
+
+/* [k, *] in a: whether some element has the slice's fixed keys (and the
+ * limit lets one through). */
+LLVMValueRef loop_iter_any(Fn *F, const IrInst *next) {
+  Gen *g = F->g;
+  const IrInst *it = next->args[0];
+  const IrGlobal *ig = it->g;
+  const IrSort *so = it->aux;
+  const RtMapLayout *ml = &g->l->globals[ig->id].mlay[0];
+  IrInst *args[9] = {0};
+  int a = so->has_limit ? 1 : 0;
+  for (int k = 0; k < ml->nkeys; k++)
+    if (so->slice & (1u << k)) args[k] = it->args[a++];
+  fn_build_key(F, ig, args, 0);
+  uint32_t key_off = F->key_off, found = fn_scratch_alloc(F, 8);
+  bb_store64(g, F->scratch, found, bb_c64(g, 0));
+  LLVMBasicBlockRef walk = bb_block(g, "any.walk"), done = bb_block(g, "any.done");
+  LLVMValueRef go = LLVMConstInt(g->i1, 1, false);
+  if (so->has_limit) go = LLVMBuildICmp(g->b, LLVMIntSGT, V(it->args[0]), bb_c64(g, 0), "");
+  LLVMBuildCondBr(g->b, go, walk, done);
+  LLVMPositionBuilderAtEnd(g->b, walk);
+  FnSub s;
+  Saved sv;
+  LLVMValueRef fn = callback_begin(F, "any", true, &s, &sv);
+  match_fixed(F, ml, LLVMGetParam(fn, 1), key_off, so->slice);
+  bb_store64(g, F->scratch, found, bb_c64(g, 1));
+  LLVMBuildRet(g->b, bb_c64(g, 1));
+  callback_end(F, &s, &sv);
+  LLVMValueRef ha[4] = {g->maps[g->gmap[ig->id]].var, fn, sv.env, bb_c64(g, 0)};
+  bb_helper(g, BPF_FUNC_for_each_map_elem, g->i64, ha, 4);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, done);
+  return LLVMBuildICmp(g->b, LLVMIntNE, bb_load64(g, F->scratch, found), bb_c64(g, 0), "");
 }

@@ -48,6 +48,7 @@ static int site_kind(const IrInst *i) {
     if (!strcmp(builtin_name(i), "log")) return BLAY_LOG;
     if (!strcmp(builtin_name(i), "print_backtrace")) return BLAY_BACKTRACE;
     return BLAY_FAIL; /* error(), and builtins that can fail */
+  case IR_CTX: return BLAY_FAIL; /* a tracepoint field not where the object expects it */
   default: return ir_op_flags(i->op) & IRF_FAIL ? BLAY_FAIL : -1;
   }
 }
@@ -139,6 +140,10 @@ BpfLayout *blay_new(const IrModule *m, DiagList *diag) {
         if (kind >= 0) rc = add_site(l, &cap, i, kind);
       }
   }
+  if (!rc) {
+    l->tprefs = blay_tp_refs(m, &l->ntprefs);
+    if (!l->tprefs && l->ntprefs) rc = -ENOMEM;
+  }
   if (rc) {
     blay_free(l);
     errno = -rc;
@@ -157,6 +162,7 @@ void blay_free(BpfLayout *l) {
     free(l->globals[k].mlay);
   }
   free(l->globals);
+  free(l->tprefs);
   free(l);
 }
 
@@ -194,6 +200,12 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
   case IR_DIV:
   case IR_MOD: snprintf(buf, len, "division by 0"); break;
   case IR_ACTIONS: snprintf(buf, len, "MAXACTION exceeded"); break;
+  case IR_CTX: {
+    const IrCtx *c = i->aux;
+    snprintf(buf, len, "tracepoint field '%s' is not where this object was compiled to read it (the kernel's event "
+             "format differs)", c && c->text ? c->text : "?");
+    break;
+  }
   case IR_CALL: snprintf(buf, len, "MAXNESTING exceeded"); break;
   case IR_STAT_GET:
     snprintf(buf, len, "%s", code == 1 ? "empty aggregate" : "aggregate element not found");
@@ -216,4 +228,41 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
   default: snprintf(buf, len, "%s failed", ir_op_name(i->op)); break;
   }
   return buf;
+}
+
+/* ---- tracepoint fields ------------------------------------------------------------------- */
+
+BlayTpRef *blay_tp_refs(const IrModule *m, int *n) {
+  BlayTpRef *v = NULL;
+  int cap = 0;
+  *n = 0;
+  for (int k = 0; k < m->nprobes; k++) {
+    const IrProbe *p = m->probes[k];
+    BattachSpec spec;
+    if (p->site != IR_SITE_KERNEL || battach_parse(p->pp, &spec) != 0 || spec.kind != BATT_TRACEPOINT) continue;
+    const IrFunc *f = p->handler;
+    for (int b = 0; b < f->nblocks; b++)
+      for (const IrInst *i = f->blocks[b]->first; i; i = i->next) {
+        const IrCtx *c = i->op == IR_CTX ? i->aux : NULL;
+        if (!c || !c->text || c->text[0] != '$' || strspn(c->text + 1, "abcdefghijklmnopqrstuvwxyz"
+                                                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                                                           strlen(c->text + 1))
+          continue;
+        if (*n == cap) {
+          cap = cap ? cap * 2 : 8;
+          BlayTpRef *nv = realloc(v, sizeof *nv * (size_t)cap);
+          if (!nv) {
+            free(v);
+            *n = 0;
+            return NULL;
+          }
+          v = nv;
+        }
+        BlayTpRef *r = &v[(*n)++];
+        r->inst = i;
+        r->probe = p;
+        snprintf(r->field, sizeof r->field, "%s", c->text + 1);
+      }
+  }
+  return v;
 }

@@ -331,6 +331,21 @@ BpfSession *bpfs_open(const IrModule *m, const BpfLayout *l, const void *elf, si
       return NULL;
     }
   }
+  /* Where this kernel keeps the tracepoint fields the programs read. */
+  struct bpf_map *tpm = bpf_object__find_map_by_name(s->obj, TPOFF_SECTION);
+  if (tpm) {
+    size_t sz = 0, want = sizeof(int64_t) * 2 * (size_t)l->ntprefs;
+    int64_t *v = want ? calloc(1, want) : NULL;
+    bpf_map__initial_value(tpm, &sz);
+    if (v) tpoff_compute(l->tprefs, l->ntprefs, v);
+    if (!v || sz != want || bpf_map__set_initial_value(tpm, v, want) != 0) {
+      free(v);
+      diag_error(diag, (SrcLoc){0}, "the BPF object's table of tracepoint fields does not match its program");
+      bpfs_close(s);
+      return NULL;
+    }
+    free(v);
+  }
   int rc = bpf_object__load(s->obj);
   if (rc) {
     load_failed(s, diag, rc);
