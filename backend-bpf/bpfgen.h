@@ -18,6 +18,7 @@ typedef struct BpfGenOptions {
   int64_t maxerrors;       /* MAXERRORS: a handler whose error is one too many stops the session */
   FILE *dump_llvm;         /* print the LLVM IR (after optimisation) here */
   FILE *dump_asm;          /* print the BPF assembly here, source lines interleaved */
+  const RtLimits *limits;  /* the session's -D limits (the generator may be a module with its own copy) */
 } BpfGenOptions;
 
 /* A compiled object: ELF bytes (malloc-owned) and its layout. */

@@ -100,6 +100,7 @@ typedef struct Fn {
   uint32_t exit_off;         /* a callback's exit code */
   uint32_t addr_off;         /* str_addr's word (0: not made yet) */
   uint32_t tok_off, tok_start; /* tokenize's state: its input's copy, the next position (-1: none) */
+  uint32_t re_ok, re_groups, re_start, re_end, re_str; /* the last =~ (when matched() reads it; 0: not) */
   TryStack *tries;           /* by block index: the try stack at its entry */
   TryStack cur;              /* while emitting a block */
   PhiEdge *edges;
@@ -199,6 +200,10 @@ LLVMValueRef str_len(Fn *F, LLVMValueRef s, uint32_t size);
 /* v clamped to [0, max] so that the verifier knows it. */
 LLVMValueRef str_clamp(Fn *F, LLVMValueRef v, uint64_t max);
 LLVMValueRef fmt_emit_sprintf(Fn *F, const IrInst *i);
+/* gen-re.c: =~ and what matched()/ngroups() read of it */
+void re_layout(Fn *F); /* scratch for the last match, if the handler reads it */
+LLVMValueRef re_emit_match(Fn *F, const IrInst *i);
+LLVMValueRef re_emit_builtin(Fn *F, const IrInst *i, bool *ok);
 /* prefix and the decimal of v (unsigned) into the scratch region at region
  * of bound bytes, NUL-terminated (errno_str's "E#3333"). */
 void fmt_number(Fn *F, uint32_t region, uint32_t bound, const char *prefix, LLVMValueRef v);

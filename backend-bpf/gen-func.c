@@ -414,7 +414,8 @@ void fn_raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, 
     LLVMValueRef text = msg;
     if (!text) {
       char buf[200];
-      const char *t = blay_fail_message(g->l, (int)(s - g->l->sites), code, 0, buf, sizeof buf);
+      uint64_t aux = F->fail_aux && LLVMIsAConstantInt(F->fail_aux) ? LLVMConstIntGetZExtValue(F->fail_aux) : 0;
+      const char *t = blay_fail_message(g->l, (int)(s - g->l->sites), code, aux, buf, sizeof buf);
       text = gen_rodata_str(g, t, strlen(t) + 1);
     }
     fn_str_copy(F, fn_scratch_at(F, F->errmsg_off), (uint32_t)g->l->maxstringlen, text);
@@ -958,6 +959,7 @@ static void emit_inst(Fn *F, const IrInst *i) {
     bool ok;
     v = emit_builtin(F, i, &ok);
     if (!ok) v = str_emit_builtin(F, i, &ok);
+    if (!ok && F->re_str) v = re_emit_builtin(F, i, &ok);
     if (!ok && !strcmp(((const IrBuiltin *)i->aux)->name, "abort")) {
       /* exit(), and this hit ends now, past any try (stap's abort cannot be caught) */
       ok = true;
@@ -975,7 +977,7 @@ static void emit_inst(Fn *F, const IrInst *i) {
   }
   case IR_PRINTF: emit_printf(F, i); break;
   case IR_SPRINTF: v = fmt_emit_sprintf(F, i); break;
-  case IR_REGEX: fn_unsupported(F, i, "regular expression matching"); break;
+  case IR_REGEX: v = re_emit_match(F, i); break;
   case IR_CTX: {
     LLVMValueRef bad = NULL;
     v = gen_ctx_read(g, F->p, F->ctxp, i, &bad);
@@ -1048,6 +1050,7 @@ static void scratch_layout(Fn *F) {
   F->errmsg_off = fn_scratch_alloc(F, (uint32_t)g->l->maxstringlen);
   for (int k = 0; k < F->f->nslots; k++)
     F->slots[k] = fn_scratch_alloc(F, F->f->slots[k] == IR_STR ? (uint32_t)g->l->maxstringlen : 8);
+  re_layout(F);
   for (int b = 0; b < F->f->nblocks && !F->tok_off; b++)
     for (const IrInst *i = F->f->blocks[b]->first; i; i = i->next)
       if (i->op == IR_BUILTIN && !strncmp(((const IrBuiltin *)i->aux)->name, "tokenize", 8)) {
@@ -1088,6 +1091,7 @@ static void prologue(Fn *F) {
   fn_enter(F, -1);
   bb_store64(g, s->scratch, F->actions_off, bb_c64(g, g->o->maxaction > 0 ? g->o->maxaction : 1000));
   LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->errmsg_off));
+  if (F->re_str) bb_store64(g, s->scratch, F->re_ok, bb_c64(g, 0)); /* no match yet in this hit */
   if (F->tok_off) { /* tokenize starts with nothing saved in each hit (its state is this handler's) */
     bb_store64(g, s->scratch, F->tok_start, bb_c64(g, -1));
     LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->tok_off));

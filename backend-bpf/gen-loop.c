@@ -446,6 +446,7 @@ typedef struct Saved {
   int loop;
   SrcLoc loc;
   LLVMValueRef env;
+  FnSub *sub; /* the function to go back to (a callback of ours, when nested) */
 } Saved;
 
 static LLVMValueRef callback_begin(Fn *F, const char *what, bool foreach, FnSub *s, Saved *sv) {
@@ -457,7 +458,7 @@ static LLVMValueRef callback_begin(Fn *F, const char *what, bool foreach, FnSub 
                             : LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, g->ptr}, 2, false);
   LLVMValueRef fn = LLVMAddFunction(g->mod, name, fty);
   LLVMSetLinkage(fn, LLVMInternalLinkage);
-  *sv = (Saved){LLVMGetInsertBlock(g->b), F->cur_loop, F->loc, F->sub->env};
+  *sv = (Saved){LLVMGetInsertBlock(g->b), F->cur_loop, F->loc, F->sub->env, F->sub};
   memset(s, 0, sizeof *s);
   s->fn = fn;
   s->sp = fn_new_subprogram(F, name, fn);
@@ -477,7 +478,15 @@ static LLVMValueRef callback_begin(Fn *F, const char *what, bool foreach, FnSub 
 
 static void callback_end(Fn *F, FnSub *s, const Saved *sv) {
   free(s->scopes);
-  fn_enter(F, sv->loop);
+  FnSub *b = sv->sub;
+  F->sub = b;
+  F->cur_loop = sv->loop;
+  F->fn = b->fn;
+  F->scratch = b->scratch;
+  F->glob = b->glob;
+  F->ctl = b->ctl;
+  F->ctxp = b->ctxp;
+  F->zero = b->zero;
   LLVMPositionBuilderAtEnd(F->g->b, sv->here);
   fn_set_loc(F, sv->loc);
 }

@@ -273,10 +273,12 @@ static int emit(Gen *g, LLVMTargetMachineRef tm, BpfObjectImage *img) {
   return 0;
 }
 
-int bpfgen_compile(const IrModule *m, const BpfLayout *l, const BpfGenOptions *o, BpfObjectImage *img,
-                   DiagList *diag) {
+__attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, const BpfLayout *l,
+                                                          const BpfGenOptions *o, BpfObjectImage *img,
+                                                          DiagList *diag) {
   Gen g = {.m = m, .l = l, .o = o, .diag = diag};
   memset(img, 0, sizeof *img);
+  if (o->limits) rt_limits_set(o->limits);
   char *err = NULL;
   LLVMTargetMachineRef tm = target_machine(&err);
   if (!tm) {

@@ -580,6 +580,203 @@ static LLVMValueRef emit_errno_str(Fn *F, const IrInst *i) {
   return fn_str_region(F, i);
 }
 
+/* ---- text_str, text_strn, string_quoted -------------------------------------------------------- */
+
+typedef struct Text {
+  uint32_t in, isize;        /* the input's copy, zero-padded past MAXSTRINGLEN */
+  uint32_t out, osize;       /* the result's region */
+  uint32_t tmp;              /* 16 bytes: one character's escape */
+  uint32_t ip, inlen, outlen, op, cp, esc, esc_len; /* words */
+  uint32_t max;
+} Text;
+
+static LLVMValueRef ld_in(Fn *F, const Text *t, LLVMValueRef idx) { return byte_at(F, t->in, idx, t->isize); }
+
+static LLVMValueRef hex_digit(Gen *g, LLVMValueRef v) {
+  v = LLVMBuildAnd(g->b, v, bb_c64(g, 15), "");
+  return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, v, bb_c64(g, 10), ""),
+                         LLVMBuildAdd(g->b, v, bb_c64(g, '0'), ""), LLVMBuildAdd(g->b, v, bb_c64(g, 'a' - 10), ""), "");
+}
+
+static LLVMValueRef eqc(Gen *g, LLVMValueRef a, int64_t b) { return LLVMBuildICmp(g->b, LLVMIntEQ, a, bb_c64(g, b), ""); }
+static LLVMValueRef and3(Gen *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
+  return LLVMBuildAnd(g->b, LLVMBuildAnd(g->b, a, b, ""), c, "");
+}
+
+/* one character of _stp_text_str's loop: decode, escape, append */
+static LLVMValueRef text_at(Fn *F, LLVMValueRef k, void *ctx) {
+  Gen *g = F->g;
+  Text *t = ctx;
+  (void)k;
+  LLVMBasicBlockRef entry = LLVMGetInsertBlock(g->b), go = bb_block(g, "txt.go"), end = bb_block(g, "txt.end");
+  LLVMValueRef inlen = load_word(F, t->inlen);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, inlen, bb_c64(g, 0), ""), end, go);
+  LLVMPositionBuilderAtEnd(g->b, go);
+  LLVMValueRef ip = load_word(F, t->ip);
+  LLVMValueRef b[4];
+  for (int j = 0; j < 4; j++) b[j] = ld_in(F, t, LLVMBuildAdd(g->b, ip, bb_c64(g, j), ""));
+  /* decode_utf8 */
+  LLVMValueRef two = LLVMBuildAnd(g->b, eqc(g, LLVMBuildAnd(g->b, b[0], bb_c64(g, 0xE0), ""), 0xC0),
+                                  LLVMBuildICmp(g->b, LLVMIntSGE, inlen, bb_c64(g, 2), ""), "");
+  LLVMValueRef three = LLVMBuildAnd(g->b, eqc(g, LLVMBuildAnd(g->b, b[0], bb_c64(g, 0xF0), ""), 0xE0),
+                                    LLVMBuildICmp(g->b, LLVMIntSGE, inlen, bb_c64(g, 3), ""), "");
+  LLVMValueRef four = LLVMBuildAnd(g->b, eqc(g, LLVMBuildAnd(g->b, b[0], bb_c64(g, 0xF8), ""), 0xF0),
+                                   LLVMBuildICmp(g->b, LLVMIntSGE, inlen, bb_c64(g, 4), ""), "");
+  three = LLVMBuildAnd(g->b, three, LLVMBuildNot(g->b, two, ""), "");
+  four = LLVMBuildAnd(g->b, four, LLVMBuildNot(g->b, LLVMBuildOr(g->b, two, three, ""), ""), "");
+  LLVMValueRef cont[4];
+  for (int j = 1; j < 4; j++) cont[j] = eqc(g, LLVMBuildAnd(g->b, b[j], bb_c64(g, 0xC0), ""), 0x80);
+  LLVMValueRef lead = LLVMBuildSelect(g->b, two, LLVMBuildAnd(g->b, b[0], bb_c64(g, 0x1F), ""),
+                                      LLVMBuildSelect(g->b, three, LLVMBuildAnd(g->b, b[0], bb_c64(g, 0xF), ""),
+                                                      LLVMBuildAnd(g->b, b[0], bb_c64(g, 7), ""), ""), "");
+  LLVMValueRef c1 = LLVMBuildOr(g->b, LLVMBuildShl(g->b, lead, bb_c64(g, 6), ""), LLVMBuildAnd(g->b, b[1], bb_c64(g, 0x3F), ""), "");
+  LLVMValueRef c2 = LLVMBuildOr(g->b, LLVMBuildShl(g->b, c1, bb_c64(g, 6), ""), LLVMBuildAnd(g->b, b[2], bb_c64(g, 0x3F), ""), "");
+  LLVMValueRef c3 = LLVMBuildOr(g->b, LLVMBuildShl(g->b, c2, bb_c64(g, 6), ""), LLVMBuildAnd(g->b, b[3], bb_c64(g, 0x3F), ""), "");
+  LLVMValueRef cm = LLVMBuildSelect(g->b, two, c1, LLVMBuildSelect(g->b, three, c2, c3, ""), "");
+  LLVMValueRef ok = LLVMBuildSelect(g->b, two, cont[1],
+                                    LLVMBuildSelect(g->b, three, LLVMBuildAnd(g->b, cont[1], cont[2], ""),
+                                                    and3(g, cont[1], cont[2], cont[3]), ""), "");
+  LLVMValueRef bad = LLVMBuildOr(g->b, in_range(g, cm, 0xD800, 0xDFFF), LLVMBuildICmp(g->b, LLVMIntUGT, cm, bb_c64(g, 0x10FFFF), ""), "");
+  bad = LLVMBuildOr(g->b, bad, LLVMBuildICmp(g->b, LLVMIntULT, cm, bb_c64(g, 0x80), ""), "");
+  bad = LLVMBuildOr(g->b, bad, LLVMBuildAnd(g->b, three, LLVMBuildICmp(g->b, LLVMIntULT, cm, bb_c64(g, 0x800), ""), ""), "");
+  bad = LLVMBuildOr(g->b, bad, LLVMBuildAnd(g->b, four, LLVMBuildICmp(g->b, LLVMIntULT, cm, bb_c64(g, 0x10000), ""), ""), "");
+  LLVMValueRef multi = and3(g, LLVMBuildOr(g->b, LLVMBuildOr(g->b, two, three, ""), four, ""), ok,
+                            LLVMBuildNot(g->b, bad, ""));
+  LLVMValueRef n = LLVMBuildSelect(g->b, multi, LLVMBuildSelect(g->b, two, bb_c64(g, 2), LLVMBuildSelect(g->b, three, bb_c64(g, 3), bb_c64(g, 4), ""), ""), bb_c64(g, 1), "");
+  LLVMValueRef c = LLVMBuildSelect(g->b, multi, cm, b[0], "");
+  store_word(F, t->cp, c);
+  LLVMValueRef outlen = load_word(F, t->outlen);
+  LLVMBasicBlockRef esc = bb_block(g, "txt.esc"), stop1 = LLVMGetInsertBlock(g->b);
+  LLVMBuildCondBr(g->b, LLVMBuildOr(g->b, eqc(g, c, 0), LLVMBuildICmp(g->b, LLVMIntSLE, outlen, bb_c64(g, 0), ""), ""), end, esc);
+  LLVMPositionBuilderAtEnd(g->b, esc);
+  store_word(F, t->ip, LLVMBuildAdd(g->b, ip, n, ""));
+  store_word(F, t->inlen, LLVMBuildSub(g->b, inlen, n, ""));
+  /* escape(): \u/\U for a decoded character, else the byte itself, a short escape or octal */
+  LLVMValueRef big = LLVMBuildICmp(g->b, LLVMIntUGT, c, bb_c64(g, 0xFFFF), "");
+  LLVMValueRef plain = and3(g, in_range(g, c, 0x20, 0x7E), LLVMBuildICmp(g->b, LLVMIntNE, c, bb_c64(g, '"'), ""),
+                            LLVMBuildICmp(g->b, LLVMIntNE, c, bb_c64(g, '\\'), ""));
+  static const char from[] = "\a\b\f\n\r\t\v\"\\", to[] = "abfnrtv\"\\";
+  LLVMValueRef short_ = LLVMConstInt(g->i1, 0, false), letter = bb_c64(g, 0);
+  for (size_t j = 0; j < sizeof from - 1; j++) {
+    LLVMValueRef is = eqc(g, c, (unsigned char)from[j]);
+    short_ = LLVMBuildOr(g->b, short_, is, "");
+    letter = LLVMBuildSelect(g->b, is, bb_c64(g, to[j]), letter, "");
+  }
+  LLVMValueRef num = LLVMBuildSelect(
+      g->b, multi, LLVMBuildSelect(g->b, big, bb_c64(g, 10), bb_c64(g, 6), ""),
+      LLVMBuildSelect(g->b, plain, bb_c64(g, 1), LLVMBuildSelect(g->b, short_, bb_c64(g, 2), bb_c64(g, 4), ""), ""), "");
+  LLVMValueRef e[11];
+  for (int j = 0; j < 11; j++) e[j] = bb_c64(g, 0);
+  /* \uXXXX / \UXXXXXXXX */
+  LLVMValueRef u[10];
+  u[0] = bb_c64(g, '\\');
+  u[1] = LLVMBuildSelect(g->b, big, bb_c64(g, 'U'), bb_c64(g, 'u'), "");
+  for (int j = 0; j < 8; j++) {
+    LLVMValueRef h8 = hex_digit(g, LLVMBuildLShr(g->b, c, bb_c64(g, 4 * (7 - j)), ""));
+    LLVMValueRef h4 = j < 4 ? hex_digit(g, LLVMBuildLShr(g->b, c, bb_c64(g, 4 * (3 - j)), "")) : bb_c64(g, 0);
+    u[2 + j] = LLVMBuildSelect(g->b, big, h8, h4, "");
+  }
+  LLVMValueRef o[4] = {bb_c64(g, '\\'),
+                       LLVMBuildAdd(g->b, bb_c64(g, '0'), LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, c, bb_c64(g, 6), ""), bb_c64(g, 3), ""), ""),
+                       LLVMBuildAdd(g->b, bb_c64(g, '0'), LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, c, bb_c64(g, 3), ""), bb_c64(g, 7), ""), ""),
+                       LLVMBuildAdd(g->b, bb_c64(g, '0'), LLVMBuildAnd(g->b, c, bb_c64(g, 7), ""), "")};
+  LLVMValueRef sh[2] = {bb_c64(g, '\\'), letter};
+  for (int j = 0; j < 10; j++) {
+    LLVMValueRef single = j == 0 ? LLVMBuildSelect(g->b, plain, c, LLVMBuildSelect(g->b, short_, sh[0], o[0], ""), "")
+                          : j == 1 ? LLVMBuildSelect(g->b, plain, bb_c64(g, 0), LLVMBuildSelect(g->b, short_, sh[1], o[1], ""), "")
+                          : j < 4 ? LLVMBuildSelect(g->b, LLVMBuildOr(g->b, plain, short_, ""), bb_c64(g, 0), o[j], "")
+                                  : bb_c64(g, 0);
+    e[j] = LLVMBuildSelect(g->b, multi, u[j], single, "");
+  }
+  LLVMValueRef tp = fn_scratch_at(F, t->tmp);
+  for (int j = 0; j < 11; j++) LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, e[j], g->i8, ""), bb_gep(g, tp, (uint64_t)j));
+  /* the first escape that might have to be cut whole */
+  LLVMValueRef op = load_word(F, t->op);
+  LLVMValueRef first = and3(g, LLVMBuildICmp(g->b, LLVMIntSGT, num, bb_c64(g, 1), ""),
+                            LLVMBuildICmp(g->b, LLVMIntSLT, load_word(F, t->esc), bb_c64(g, 0), ""),
+                            LLVMBuildICmp(g->b, LLVMIntSLT, LLVMBuildSub(g->b, outlen, bb_c64(g, 3), ""), num, ""));
+  store_word(F, t->esc, LLVMBuildSelect(g->b, first, op, load_word(F, t->esc), ""));
+  store_word(F, t->esc_len, LLVMBuildSelect(g->b, first, num, load_word(F, t->esc_len), ""));
+  LLVMBasicBlockRef put = bb_block(g, "txt.put"), stop2 = LLVMGetInsertBlock(g->b);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, outlen, num, ""), end, put);
+  LLVMPositionBuilderAtEnd(g->b, put);
+  LLVMValueRef at = str_clamp(F, op, t->osize - 1);
+  LLVMValueRef room = LLVMBuildSub(g->b, bb_c64(g, t->osize - 1), at, "");
+  LLVMValueRef cnt = str_clamp(F, LLVMBuildAdd(g->b, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, num, room, ""), num, room, ""), bb_c64(g, 1), ""), t->osize);
+  read_str_n(F, bb_gep_var(g, fn_scratch_at(F, t->out), at), cnt, str_addr(F, fn_scratch_at(F, t->tmp)));
+  store_word(F, t->op, LLVMBuildAdd(g->b, load_word(F, t->op), num, ""));
+  store_word(F, t->outlen, LLVMBuildSub(g->b, load_word(F, t->outlen), num, ""));
+  LLVMBasicBlockRef more = LLVMGetInsertBlock(g->b);
+  LLVMBuildBr(g->b, end);
+  LLVMPositionBuilderAtEnd(g->b, end);
+  LLVMValueRef r = LLVMBuildPhi(g->b, g->i1, "");
+  LLVMValueRef rv[4] = {LLVMConstInt(g->i1, 0, false), LLVMConstInt(g->i1, 0, false), LLVMConstInt(g->i1, 0, false),
+                        LLVMConstInt(g->i1, 1, false)};
+  LLVMBasicBlockRef rb[4] = {entry, stop1, stop2, more};
+  LLVMAddIncoming(r, rv, rb, 4);
+  return r;
+}
+
+/* _stp_text_str(in, inlen, outlen, quoted): printable text with C escapes,
+ * \u/\U for UTF-8 characters, at most outlen bytes; quoted: in double
+ * quotes, and '...' after them when the input did not fit, never cutting
+ * an escape in half. */
+static LLVMValueRef emit_text(Fn *F, const IrInst *i, LLVMValueRef outlen, bool quoted_known, LLVMValueRef quoted) {
+  Gen *g = F->g;
+  Text t = {.max = (uint32_t)g->l->maxstringlen};
+  int64_t max = t.max - 1;
+  t.isize = t.max + 8;
+  t.in = fn_scratch_alloc(F, t.isize);
+  fn_zero_fill(F, fn_scratch_at(F, t.in), t.isize);
+  fn_str_copy(F, fn_scratch_at(F, t.in), t.max, V(i->args[0]));
+  t.osize = fn_str_bound(F, i);
+  fn_str_region(F, i);
+  t.out = F->soff[i->id];
+  t.tmp = fn_scratch_alloc(F, 16);
+  t.ip = fn_scratch_alloc(F, 8), t.inlen = fn_scratch_alloc(F, 8), t.outlen = fn_scratch_alloc(F, 8);
+  t.op = fn_scratch_alloc(F, 8), t.cp = fn_scratch_alloc(F, 8), t.esc = fn_scratch_alloc(F, 8);
+  t.esc_len = fn_scratch_alloc(F, 8);
+  outlen = LLVMBuildSelect(g->b, LLVMBuildOr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, outlen, bb_c64(g, 0), ""),
+                                               LLVMBuildICmp(g->b, LLVMIntSGT, outlen, bb_c64(g, max), ""), ""),
+                           bb_c64(g, max), outlen, "");
+  if (!quoted_known) quoted = LLVMConstInt(g->i1, 0, false);
+  LLVMValueRef q5 = LLVMBuildSub(g->b, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, outlen, bb_c64(g, 5), ""),
+                                                       outlen, bb_c64(g, 5), ""), bb_c64(g, 2), "");
+  store_word(F, t.outlen, LLVMBuildSelect(g->b, quoted, q5, outlen, ""));
+  store_word(F, t.ip, bb_c64(g, 0));
+  store_word(F, t.inlen, bb_c64(g, max));
+  store_word(F, t.op, LLVMBuildZExt(g->b, quoted, g->i64, ""));
+  store_word(F, t.cp, bb_c64(g, 0));
+  store_word(F, t.esc, bb_c64(g, -1));
+  store_word(F, t.esc_len, bb_c64(g, 0));
+  LLVMValueRef o = fn_scratch_at(F, t.out);
+  LLVMBuildStore(g->b, LLVMBuildSelect(g->b, quoted, c8(g, '"'), c8(g, 0), ""), o);
+  LLVMBuildStore(g->b, c8(g, 0), bb_gep(g, o, 1));
+  loop_callback(F, "text", t.max, text_at, &t);
+  LLVMBasicBlockRef q = bb_block(g, "txt.quote"), done = bb_block(g, "txt.done");
+  LLVMBuildCondBr(g->b, quoted, q, done);
+  LLVMPositionBuilderAtEnd(g->b, q);
+  LLVMValueRef cut_ = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, load_word(F, t.cp), bb_c64(g, 0), ""),
+                                   LLVMBuildICmp(g->b, LLVMIntSGT, load_word(F, t.inlen), bb_c64(g, 0), ""), "");
+  LLVMValueRef op = load_word(F, t.op);
+  LLVMValueRef cut = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, op, bb_c64(g, 3), ""), load_word(F, t.outlen), "");
+  LLVMValueRef esc = load_word(F, t.esc), elen = load_word(F, t.esc_len);
+  LLVMValueRef in_esc = and3(g, LLVMBuildICmp(g->b, LLVMIntSGE, esc, bb_c64(g, 0), ""),
+                             LLVMBuildICmp(g->b, LLVMIntSLT, esc, cut, ""),
+                             LLVMBuildICmp(g->b, LLVMIntSLT, cut, LLVMBuildAdd(g->b, esc, elen, ""), ""));
+  LLVMValueRef at = LLVMBuildSelect(g->b, cut_, LLVMBuildSelect(g->b, in_esc, esc, cut, ""), op, "");
+  LLVMValueRef tail = LLVMBuildSelect(g->b, cut_, str_addr(F, gen_rodata_str(g, "\"...", 5)),
+                                      str_addr(F, gen_rodata_str(g, "\"", 2)), "");
+  at = str_clamp(F, at, t.osize - 1);
+  LLVMValueRef room = LLVMBuildSub(g->b, bb_c64(g, t.osize), at, "");
+  LLVMValueRef cnt = str_clamp(F, LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, room, bb_c64(g, 5), ""), room,
+                                                  bb_c64(g, 5), ""), t.osize);
+  read_str_n(F, bb_gep_var(g, fn_scratch_at(F, t.out), at), cnt, tail);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, done);
+  return fn_str_region(F, i);
+}
+
 /* ---- the table ----------------------------------------------------------------------------------- */
 
 LLVMValueRef str_emit_builtin(Fn *F, const IrInst *i, bool *ok) {
@@ -596,6 +793,17 @@ LLVMValueRef str_emit_builtin(Fn *F, const IrInst *i, bool *ok) {
   if (!strcmp(name, "toupper")) return emit_case(F, i, true);
   if (!strcmp(name, "tolower")) return emit_case(F, i, false);
   if (!strcmp(name, "errno_str")) return emit_errno_str(F, i);
+  if (!strcmp(name, "text_str")) return emit_text(F, i, bb_c64(F->g, 0), false, NULL);
+  if (!strcmp(name, "string_quoted"))
+    return emit_text(F, i, bb_c64(F->g, F->g->l->maxstringlen), true, LLVMConstInt(F->g->i1, 1, false));
+  if (!strcmp(name, "text_strn")) { /* rt_bi_text_strn: len clamped to [0, MAXSTRINGLEN] */
+    Gen *g = F->g;
+    LLVMValueRef len = V(i->args[1]);
+    len = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, len, bb_c64(g, 0), ""), bb_c64(g, 0), len, "");
+    len = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, len, bb_c64(g, g->l->maxstringlen), ""),
+                          bb_c64(g, g->l->maxstringlen), len, "");
+    return emit_text(F, i, len, true, LLVMBuildICmp(g->b, LLVMIntNE, V(i->args[2]), bb_c64(g, 0), ""));
+  }
   *ok = false;
   return NULL;
 }

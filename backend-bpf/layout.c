@@ -191,8 +191,13 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
       snprintf(buf, len, "%s: cannot read the current task (the kernel's BTF lacks a field it needs)", name);
     else if (!strcmp(name, "randint"))
       snprintf(buf, len, "range too wide");
-    else if (!strcmp(name, "stringat")) /* the runtime's words (builtins-str.c) */
+    else if (!strcmp(name, "stringat")) /* the runtime's words (builtins-str.c, builtins.c) */
       snprintf(buf, len, "Position out of bounds");
+    else if (!strcmp(name, "matched"))
+      snprintf(buf, len, code ? "Attempted to get nonexistent subexpression %lld"
+                              : "Attempted to get subexpression %lld from failed match", (long long)aux);
+    else if (!strcmp(name, "ngroups"))
+      snprintf(buf, len, "Attempted to get subexpression count from failed match");
     else
       snprintf(buf, len, "%s failed", name);
     break;

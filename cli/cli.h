@@ -8,6 +8,8 @@
 #ifndef STAPJIT_CLI_H
 #define STAPJIT_CLI_H
 
+#include "bpfgen.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,5 +129,15 @@ const char *cli_kconfig_source(const CliKconfig *k);
  * *count gets how many.  malloc'd; NULL with errno when tracefs cannot be
  * read. */
 char *cli_syscall_tapset(const char *const *patterns, int npatterns, int *count);
+
+/* Whether this binary is the installed one (not a build tree's). */
+bool cli_is_installed(void);
+
+/* bpfgen.c: pass 4's code generator, loaded when first needed from its
+ * module (libstapjit-bpfgen.so), so that runs without kernel probes never
+ * load LLVM.  Returns bpfgen_compile's result, or -1 with a diagnostic
+ * when the module cannot be loaded. */
+int cli_bpfgen_compile(const IrModule *m, const BpfLayout *l, const BpfGenOptions *o, BpfObjectImage *img,
+                       DiagList *diag);
 
 #endif

@@ -258,8 +258,9 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
                         .maxaction = maxaction,
                         .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
                         .dump_llvm = o->dump_llvm ? stdout : NULL,
-                        .dump_asm = o->dump_asm ? stdout : NULL};
-    rc = bpfgen_compile(m, out->layout, &go, &out->img, &s->diag);
+                        .dump_asm = o->dump_asm ? stdout : NULL,
+                        .limits = rt_limits()};
+    rc = cli_bpfgen_compile(m, out->layout, &go, &out->img, &s->diag);
   }
   print_new_diags(s, mark);
   if (o->verbose) {

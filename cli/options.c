@@ -538,18 +538,20 @@ static bool path_under(const char *path, const char *dir) {
   return strncmp(path, d, n) == 0 && path[n] == '/';
 }
 
+bool cli_is_installed(void) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = '\0';
+  /* A build tree inside the install prefix is still a build tree. */
+  return path_under(exe, STAPJIT_INSTALL_PREFIX) && !path_under(exe, STAPJIT_BUILD_DIR);
+}
+
 const char *cli_tapset_dir(void) {
   const char *env = getenv("STAPJIT_TAPSET_DIR");
   if (env && *env) return env;
   const char *inst = STAPJIT_TAPSET_INSTALL_DIR, *src = STAPJIT_TAPSET_SOURCE_DIR;
-  char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  bool installed = false;
-  if (n > 0) {
-    exe[n] = '\0';
-    /* A build tree inside the install prefix is still a build tree. */
-    installed = path_under(exe, STAPJIT_INSTALL_PREFIX) && !path_under(exe, STAPJIT_BUILD_DIR);
-  }
+  bool installed = cli_is_installed();
   if (installed && is_dir(inst)) return inst;
   if (is_dir(src)) return src;
   if (is_dir(inst)) return inst;
