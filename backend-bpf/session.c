@@ -782,6 +782,18 @@ static int phase_detach(void *ctx, IrSession *is, IrInterp *in) {
   s->s = is;
   int rc = 0;
   set_state(s, BLAY_STOPPING);
+  /* Hits the kernel skipped because another BPF program was running on the
+   * CPU (its recursion guard): stap's "skipped probes". */
+  struct bpf_program *prog;
+  int64_t skipped = 0;
+  bpf_object__for_each_program(prog, s->obj) {
+    struct bpf_prog_info info;
+    __u32 len = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (bpf_program__fd(prog) >= 0 && bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+      skipped += (int64_t)info.recursion_misses;
+  }
+  ir_session_skipped(is, skipped);
   for (int k = 0; k < s->nlinks; k++) bpf_link__destroy(s->links[k]);
   s->nlinks = 0;
   for (int k = 0; k < s->npfds; k++) close(s->pfds[k]);

@@ -176,8 +176,8 @@ static int run(CliOptions *o, const RunArgs *a) {
   const Diag *mark = obj.diag.tail;
   if (!rc) {
     /* the compile-time values first: the run's own come after them and win */
-    memcpy(gvars, obj.gvars, sizeof *gvars * (size_t)obj.ngvars);
-    memcpy(gvars + obj.ngvars, a->gvars, sizeof *gvars * (size_t)a->ngvars);
+    for (int k = 0; k < obj.ngvars; k++) gvars[k] = obj.gvars[k];
+    for (int k = 0; k < a->ngvars; k++) gvars[obj.ngvars + k] = a->gvars[k];
     o->gvars = gvars;
     o->ngvars = obj.ngvars + a->ngvars;
     cli_set_rt_limits(o);

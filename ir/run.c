@@ -138,6 +138,7 @@ typedef struct IrSession {
   RtBuf out;
   RunState state;
   int64_t errors;
+  int64_t skipped; /* kernel probe hits skipped (reported by the kernel phase) */
   bool write_failed;
   sigset_t sigs; /* SIGINT, SIGTERM, SIGHUP: blocked, taken with sigwait or sigpending */
 } Session;
@@ -248,6 +249,8 @@ bool ir_session_error(IrSession *s, const char *msg, SrcLoc loc) {
   return s->state == ST_ERROR;
 }
 
+void ir_session_skipped(IrSession *s, int64_t n) { s->skipped += n; }
+
 void ir_session_exit(IrSession *s) {
   if (s->state == ST_RUNNING || s->state == ST_STARTING) s->state = ST_STOPPING;
 }
@@ -351,8 +354,9 @@ int ir_run_session(const IrModule *m, const IrRunOptions *o, DiagList *diag) {
   flush(&s);
 
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (s.errors) {
-    fprintf(o->err, "WARNING: Number of errors: %lld, skipped probes: 0\n", (long long)s.errors);
+  if (s.errors || s.skipped) {
+    fprintf(o->err, "WARNING: Number of errors: %lld, skipped probes: %lld\n", (long long)s.errors,
+            (long long)s.skipped);
     fflush(o->err);
   }
   if (s.write_failed) fprintf(o->err, "stapjit: error writing the script's output: %s\n", strerror(errno));

@@ -51,6 +51,9 @@ bool ir_session_error(IrSession *s, const char *msg, SrcLoc loc);
 bool ir_session_interrupted(IrSession *s);
 const sigset_t *ir_session_sigset(const IrSession *s);
 void ir_session_exit(IrSession *s);
+/* Probe hits the kernel skipped (counted in the closing warning, as stap's
+ * "skipped probes"). */
+void ir_session_skipped(IrSession *s, int64_t n);
 bool ir_session_running(const IrSession *s);
 /* The target command (-c) is let go: a kernel phase calls this once its
  * handlers run (after the begin probes), so that none of the command's
