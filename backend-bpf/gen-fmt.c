@@ -234,8 +234,9 @@ static void out_init(Out *o, Fn *F, uint32_t region, uint32_t bound) {
   o->cap = g->l->maxstringlen;
   o->pos = fn_scratch_alloc(F, 8);
   o->tmp = fn_scratch_alloc(F, 32);
-  o->spaces = block_of(g, ' ', o->cap);
-  o->zeros = block_of(g, '0', o->cap);
+  if (!F->fmt_spaces) F->fmt_spaces = block_of(g, ' ', o->cap), F->fmt_zeros = block_of(g, '0', o->cap);
+  o->spaces = F->fmt_spaces;
+  o->zeros = F->fmt_zeros;
   bb_store64(g, F->scratch, o->pos, bb_c64(g, 0));
   LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, region));
 }

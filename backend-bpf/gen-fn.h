@@ -101,6 +101,8 @@ typedef struct Fn {
   uint32_t addr_off;         /* str_addr's word (0: not made yet) */
   uint32_t tok_off, tok_start; /* tokenize's state: its input's copy, the next position (-1: none) */
   uint32_t re_ok, re_groups, re_start, re_end, re_str; /* the last =~ (when matched() reads it; 0: not) */
+  struct ReCache *re;        /* gen-re.c's automata and callbacks, by pattern (re_free) */
+  LLVMValueRef fmt_spaces, fmt_zeros; /* gen-fmt.c's padding blocks (.rodata), made once */
   TryStack *tries;           /* by block index: the try stack at its entry */
   TryStack cur;              /* while emitting a block */
   PhiEdge *edges;
@@ -121,11 +123,11 @@ LLVMValueRef fn_val(Fn *F, const IrInst *i);
 uint32_t fn_scratch_alloc(Fn *F, uint32_t size);
 LLVMValueRef fn_scratch_at(Fn *F, uint32_t off);
 uint32_t fn_str_bound(Fn *F, const IrInst *v);       /* buffer bytes of str value v, NUL included */
-uint32_t fn_obj_size(Fn *F, const IrInst *v);        /* bytes of the object str value v points to */
 LLVMValueRef fn_str_region(Fn *F, const IrInst *i); /* made on first use */
 void fn_str_copy(Fn *F, LLVMValueRef dst, uint32_t size, LLVMValueRef src);
 void fn_zero_fill(Fn *F, LLVMValueRef p, uint32_t size);
-LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n); /* -1/0/1 */
+LLVMTypeRef fn_llvm_type(Fn *F, IrType t);
+void fn_slot_store(Fn *F, uint32_t off, LLVMValueRef v); /* an i64 or i1 into a scratch word */
 /* Switches the builder's function context to loop l's callback (-1: the program). */
 void fn_enter(Fn *F, int l);
 /* Leaves the probe hit: returns from the program, or from a callback with
@@ -134,21 +136,31 @@ void fn_leave(Fn *F);
 /* The LLVM block to branch to for the IR edge from -> to, from the current
  * insertion block. */
 LLVMBasicBlockRef fn_edge_to(Fn *F, const IrBlock *from, const IrBlock *to);
-/* The stores of to's memory phis and string phis for the edge from -> to,
- * at the current insertion point. */
-void fn_phi_stores(Fn *F, const IrBlock *from, const IrBlock *to);
 void fn_set_loc(Fn *F, SrcLoc loc);
 /* Goes on at block `to` (its phis filled already) from the current block. */
 void fn_goto(Fn *F, const IrBlock *to);
 const BlaySite *fn_site_of(Fn *F, const IrInst *i);
-void fn_send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs);
 void fn_raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, bool catchable);
 void fn_fail_if(Fn *F, LLVMValueRef cond, const IrInst *inst, uint32_t code, bool catchable);
 void fn_unsupported(Fn *F, const IrInst *i, const char *what);
-/* The key of g[args[first]...] (object obj's layout) in the shared key buffer. */
+/* The key of g[args...] (object obj's layout) in the shared key buffer; a
+ * NULL arg leaves its column zero (a slice's wildcard). */
 LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int obj);
 LLVMValueRef fn_val_buf(Fn *F, uint32_t size);
 LLVMMetadataRef fn_new_subprogram(Fn *F, const char *name, LLVMValueRef fn);
+
+/* ---- gen-edge.c ------------------------------------------------------------------------ */
+
+int fn_compute_tries(Fn *F); /* F->tries, by flow from the entry; 0 or -ENOMEM */
+void fn_fill_phis(Fn *F);    /* the LLVM phis' incoming values, once every edge is made */
+
+/* ---- gen-map.c ------------------------------------------------------------------------- */
+
+LLVMValueRef map_emit_get(Fn *F, const IrInst *i);
+void map_emit_set(Fn *F, const IrInst *i);
+LLVMValueRef map_emit_exists(Fn *F, const IrInst *i);
+void map_emit_delete(Fn *F, const IrInst *i); /* an element or a slice */
+void map_emit_clear(Fn *F, const IrInst *i);  /* the whole array, scalar or statistic */
 
 /* ---- gen-loop.c ------------------------------------------------------------------------ */
 
@@ -171,8 +183,8 @@ int loop_of_iter(Fn *F, const IrInst *it);
 bool loop_iter_is_any(Fn *F, const IrInst *it);
 LLVMValueRef loop_iter_any(Fn *F, const IrInst *next); /* i1: some element has the slice's keys */
 /* Deletes every element of array g's object obj whose fixed keys equal
- * those in the key buffer key (mask: bit k set = key k is fixed; 0 = all). */
-void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask);
+ * those in the shared key buffer (mask: bit k set = key k is fixed; 0 = all). */
+void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, uint32_t mask);
 /* Emits, in a new callback that bpf_loop calls for cpu = 0, 1, ..., the code
  * body makes (in F's context switched to the callback: scratch, zero...);
  * body returns an i1 that is false after the last CPU (typically: its
@@ -181,16 +193,27 @@ typedef LLVMValueRef (*LoopCpuBody)(Fn *F, LLVMValueRef cpu, void *ctx);
 void loop_over_cpus(Fn *F, const char *name, LoopCpuBody body, void *ctx);
 /* The same with bpf_loop calling it for 0 .. nr-1 (while it returns true). */
 void loop_callback(Fn *F, const char *name, uint32_t nr, LoopCpuBody body, void *ctx);
+/* loop_callback in two steps: the callback (made once, wherever the builder
+ * is), and a bpf_loop call of it here (several calls may share one). */
+LLVMValueRef loop_make_callback(Fn *F, const char *name, LoopCpuBody body, void *ctx);
+void loop_call(Fn *F, LLVMValueRef fn, uint32_t nr);
 
-/* ---- gen-stat.c, gen-str.c, gen-fmt.c --------------------------------------------------- */
+/* ---- gen-stat.c ------------------------------------------------------------------------ */
 
 void stat_emit_add(Fn *F, const IrInst *i);
 LLVMValueRef stat_emit_get(Fn *F, const IrInst *i);    /* @count ... @variance */
 LLVMValueRef stat_emit_bucket(Fn *F, const IrInst *i); /* a histogram's bucket */
 void stat_emit_clear(Fn *F, const IrInst *i);          /* delete of a scalar statistic */
-/* A string function of the tapsets (strlen, substr, ...) or abort(): its
- * value, or *ok false when it has no BPF implementation. */
+
+/* ---- gen-str.c ------------------------------------------------------------------------- */
+
+/* A string function of the tapsets (strlen, substr, ...): its value, or
+ * *ok false when it has no BPF implementation. */
 LLVMValueRef str_emit_builtin(Fn *F, const IrInst *i, bool *ok);
+LLVMValueRef str_emit_concat(Fn *F, const IrInst *i);
+uint32_t fn_obj_size(Fn *F, const IrInst *v); /* bytes of the object str value v points to */
+/* strcmp(a, b) as -1/0/1, over at most n bytes (both NUL-terminated within them). */
+LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n);
 /* The address p holds, as a number the verifier does not track (stored to
  * and read back from scratch): for the source of a probe read at an offset
  * the verifier could not bound. */
@@ -199,13 +222,19 @@ LLVMValueRef str_addr(Fn *F, LLVMValueRef p);
 LLVMValueRef str_len(Fn *F, LLVMValueRef s, uint32_t size);
 /* v clamped to [0, max] so that the verifier knows it. */
 LLVMValueRef str_clamp(Fn *F, LLVMValueRef v, uint64_t max);
+
+/* ---- gen-fmt.c ------------------------------------------------------------------------- */
+
 LLVMValueRef fmt_emit_sprintf(Fn *F, const IrInst *i);
-/* gen-re.c: =~ and what matched()/ngroups() read of it */
-void re_layout(Fn *F); /* scratch for the last match, if the handler reads it */
-LLVMValueRef re_emit_match(Fn *F, const IrInst *i);
-LLVMValueRef re_emit_builtin(Fn *F, const IrInst *i, bool *ok);
 /* prefix and the decimal of v (unsigned) into the scratch region at region
  * of bound bytes, NUL-terminated (errno_str's "E#3333"). */
 void fmt_number(Fn *F, uint32_t region, uint32_t bound, const char *prefix, LLVMValueRef v);
+
+/* ---- gen-re.c -------------------------------------------------------------------------- */
+
+void re_layout(Fn *F); /* scratch for the last match, if the handler reads it */
+void re_free(Fn *F);
+LLVMValueRef re_emit_match(Fn *F, const IrInst *i);                /* =~ */
+LLVMValueRef re_emit_builtin(Fn *F, const IrInst *i, bool *ok); /* matched(), ngroups() */
 
 #endif

@@ -8,18 +8,18 @@
  * instruction its own region, so a value is never overwritten while live;
  * a string phi has its own region too, filled on each incoming edge).
  * Strings move with probe_read_kernel_str, which stops at the NUL and
- * always terminates; compare loops are bounded by the smaller buffer.
- * Loops become callbacks (gen-loop.c; gen-fn.h tells how values cross into
- * them); everything here works in whichever function F->sub names.
+ * always terminates.  Loops become callbacks (gen-loop.c; gen-fn.h tells
+ * how values cross into them); everything here works in whichever function
+ * F->sub names.  Blocks are emitted in reverse postorder, so a value is
+ * emitted before any block it dominates; edges and phis are gen-edge.c's.
  *
- * Blocks are emitted in reverse postorder, so a value is emitted before any
- * block it dominates.  Each IR edge goes through fn_edge_to(), which fills
- * the target's string and memory phis on the way (in an edge block) and
- * records the incoming values of its LLVM phis.  A runtime error either
- * branches to the innermost try handler (the try stack of every block is
- * computed first) with the message copied to a scratch buffer, or sends an
- * error record and leaves the handler, as stap abandons a probe hit after
- * an error.
+ * A runtime error either branches to the innermost try handler (the try
+ * stack of every block is computed first) with the message copied to a
+ * scratch buffer, or sends an error record and leaves the handler, as stap
+ * abandons a probe hit after an error.  The constructs have files of their
+ * own: arrays (gen-map.c), statistics (gen-stat.c), strings (gen-str.c),
+ * sprintf (gen-fmt.c), regular expressions (gen-re.c), target variables
+ * (gen-ctx.c).
  */
 #include "gen-fn.h"
 
@@ -91,13 +91,13 @@ LLVMValueRef fn_val(Fn *F, const IrInst *i) {
   return F->vals[i->id];
 }
 
-static void slot_store(Fn *F, uint32_t off, LLVMValueRef v) {
+void fn_slot_store(Fn *F, uint32_t off, LLVMValueRef v) {
   Gen *g = F->g;
   if (LLVMTypeOf(v) == g->i1) v = LLVMBuildZExt(g->b, v, g->i64, "");
   bb_store64(g, F->scratch, off, v);
 }
 
-static LLVMTypeRef llvm_type(Fn *F, IrType t) {
+LLVMTypeRef fn_llvm_type(Fn *F, IrType t) {
   Gen *g = F->g;
   return t == IR_BOOL ? g->i1 : t == IR_STR ? g->ptr : g->i64;
 }
@@ -184,182 +184,6 @@ void fn_set_loc(Fn *F, SrcLoc loc) {
   LLVMSetCurrentDebugLocation2(F->g->b, gen_di_loc(F->g, scope_for(F, loc.file), loc));
 }
 
-/* ---- edges and phis --------------------------------------------------------------------- */
-
-static int phi_arg(const IrInst *phi, const IrBlock *from) {
-  for (int k = 0; k < phi->nargs; k++)
-    if (phi->phi_blocks[k] == from) return k;
-  return -1;
-}
-
-static void record_phi(Fn *F, LLVMBasicBlockRef llvm, const IrInst *phi, LLVMValueRef v) {
-  if (F->nedges == F->cap_edges) {
-    int nc = F->cap_edges ? F->cap_edges * 2 : 64;
-    PhiEdge *ne = realloc(F->edges, sizeof *ne * (size_t)nc);
-    if (!ne) {
-      F->failed = true;
-      return;
-    }
-    F->edges = ne;
-    F->cap_edges = nc;
-  }
-  F->edges[F->nedges++] = (PhiEdge){llvm, phi, v};
-}
-
-/* Whether the edge into `to` from the function being emitted needs no code
- * of its own: a plain branch, LLVM phis only. */
-static bool plain_edge(Fn *F, const IrBlock *to) {
-  if (F->bloop[to->index] != F->cur_loop) return false;
-  if (F->cur_loop >= 0 && F->loops[F->cur_loop].header == to) return false;
-  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next)
-    if (i->type == IR_STR || F->mphi[i->id]) return false;
-  return true;
-}
-
-void fn_phi_stores(Fn *F, const IrBlock *from, const IrBlock *to) {
-  int n = 0;
-  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) n++;
-  if (!n || !from) return;
-  LLVMValueRef *tmp = calloc((size_t)n, sizeof *tmp);
-  if (!tmp) {
-    F->failed = true;
-    return;
-  }
-  /* Every operand is read before any phi is written: one may read another
-   * phi of the block (a swap).  Strings through a temporary region then. */
-  int k = 0;
-  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next, k++) {
-    int a = phi_arg(i, from);
-    if (a < 0) continue;
-    if (i->type == IR_STR) {
-      bool reads_phi = i->args[a]->op == IR_PHI && i->args[a]->block == to;
-      if (reads_phi) {
-        LLVMValueRef t = fn_scratch_at(F, fn_scratch_alloc(F, fn_str_bound(F, i)));
-        fn_str_copy(F, t, fn_str_bound(F, i), V(i->args[a]));
-        tmp[k] = t;
-      }
-    } else if (F->mphi[i->id]) {
-      tmp[k] = V(i->args[a]);
-    }
-  }
-  k = 0;
-  for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next, k++) {
-    int a = phi_arg(i, from);
-    if (a < 0) continue;
-    if (i->type == IR_STR)
-      fn_str_copy(F, fn_str_region(F, i), fn_str_bound(F, i), tmp[k] ? tmp[k] : V(i->args[a]));
-    else if (F->mphi[i->id])
-      slot_store(F, F->vslot[i->id], tmp[k]);
-  }
-  free(tmp);
-}
-
-/* Goes on at block `to`, whose string and memory phis are filled, from the
- * current block: a branch, the next iteration of this callback, the entry
- * into a loop, or a way out of this callback (from: for LLVM phis; NULL
- * when `to` has none). */
-static void goto_block(Fn *F, const IrBlock *from, const IrBlock *to) {
-  Gen *g = F->g;
-  int tl = F->bloop[to->index];
-  if (F->cur_loop >= 0 && F->loops[F->cur_loop].header == to) {
-    LLVMBuildRet(g->b, bb_c64(g, 0)); /* next iteration */
-    return;
-  }
-  if (tl == F->cur_loop) {
-    for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
-      if (i->type == IR_STR || F->mphi[i->id]) continue;
-      int a = from ? phi_arg(i, from) : -1;
-      LLVMValueRef v = a >= 0 ? V(i->args[a]) : LLVMGetUndef(llvm_type(F, i->type));
-      record_phi(F, LLVMGetInsertBlock(g->b), i, v);
-    }
-    LLVMBuildBr(g->b, F->bbs[to->index]);
-    return;
-  }
-  if (tl >= 0 && F->loops[tl].header == to && F->loops[tl].parent == F->cur_loop) {
-    loop_enter(F, tl);
-    return;
-  }
-  /* out of this callback: its caller dispatches on the code */
-  SUP_ASSERT(F->cur_loop >= 0);
-  bb_store64(g, F->scratch, F->exit_off, bb_c64(g, FN_EXIT_BLOCK + to->index));
-  LLVMBuildRet(g->b, bb_c64(g, 1));
-}
-
-void fn_goto(Fn *F, const IrBlock *to) { goto_block(F, NULL, to); }
-
-LLVMBasicBlockRef fn_edge_to(Fn *F, const IrBlock *from, const IrBlock *to) {
-  Gen *g = F->g;
-  if (plain_edge(F, to)) {
-    for (const IrInst *i = to->first; i && i->op == IR_PHI; i = i->next) {
-      int a = from ? phi_arg(i, from) : -1;
-      record_phi(F, LLVMGetInsertBlock(g->b), i, a >= 0 ? V(i->args[a]) : LLVMGetUndef(llvm_type(F, i->type)));
-    }
-    return F->bbs[to->index];
-  }
-  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-  LLVMBasicBlockRef e = bb_block(g, "edge");
-  LLVMPositionBuilderAtEnd(g->b, e);
-  fn_phi_stores(F, from, to);
-  goto_block(F, from, to);
-  LLVMPositionBuilderAtEnd(g->b, here);
-  return e;
-}
-
-static void fill_phis(Fn *F) {
-  for (int k = 0; k < F->nedges; k++) {
-    const PhiEdge *e = &F->edges[k];
-    LLVMValueRef v = e->v;
-    LLVMBasicBlockRef bb = e->llvm;
-    LLVMAddIncoming(F->vals[e->phi->id], &v, &bb, 1);
-  }
-}
-
-/* ---- try stacks ---------------------------------------------------------------------- */
-
-static void try_flow(Fn *F, const IrBlock *to, const TryStack *st, const IrBlock **work, int *nwork) {
-  TryStack *t = &F->tries[to->index];
-  if (t->set) return; /* the lowering gives each block one try nesting */
-  *t = *st;
-  t->set = true;
-  work[(*nwork)++] = to;
-}
-
-static int compute_tries(Fn *F) {
-  const IrFunc *f = F->f;
-  F->tries = calloc((size_t)f->nblocks + 1, sizeof *F->tries);
-  const IrBlock **work = calloc((size_t)f->nblocks + 1, sizeof *work);
-  if (!F->tries || !work) {
-    free(work);
-    return -ENOMEM;
-  }
-  int n = 0;
-  TryStack empty = {.n = 0};
-  try_flow(F, f->blocks[0], &empty, work, &n);
-  while (n) {
-    const IrBlock *b = work[--n];
-    TryStack st = F->tries[b->index];
-    for (const IrInst *i = b->first; i; i = i->next) {
-      if (i->op == IR_TRY_PUSH) {
-        try_flow(F, i->targets[0], &st, work, &n);
-        if (st.n < MAX_TRY) {
-          st.h[st.n] = i->targets[0];
-          st.from[st.n] = b;
-        }
-        st.n++;
-      } else if (i->op == IR_TRY_POP) {
-        if (st.n > 0) st.n--;
-      } else if (i->op == IR_BR) {
-        try_flow(F, i->targets[0], &st, work, &n);
-      } else if (i->op == IR_CBR) {
-        try_flow(F, i->targets[0], &st, work, &n);
-        try_flow(F, i->targets[1], &st, work, &n);
-      }
-    }
-  }
-  free(work);
-  return 0;
-}
-
 /* ---- runtime errors and records --------------------------------------------------------- */
 
 const BlaySite *fn_site_of(Fn *F, const IrInst *i) {
@@ -398,10 +222,6 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
   bb_ringbuf_submit(g, rec);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
-}
-
-void fn_send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs) {
-  send_record(F, s, code, args, iargs);
 }
 
 /* Raises inst's runtime error: to the innermost try handler when catchable,
@@ -454,187 +274,6 @@ void fn_fail_if(Fn *F, LLVMValueRef cond, const IrInst *inst, uint32_t code, boo
 void fn_unsupported(Fn *F, const IrInst *i, const char *what) {
   gen_error(F->g, i->loc, "%s cannot run in a kernel probe on the bpf backend yet", what);
   F->failed = true;
-}
-
-/* ---- strings -------------------------------------------------------------------------------- */
-
-LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n) {
-  Gen *g = F->g;
-  LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-  LLVMBasicBlockRef loop = bb_block(g, "scmp"), diff = bb_block(g, "scmp.diff"), same = bb_block(g, "scmp.same"),
-                    next = bb_block(g, "scmp.next"), done = bb_block(g, "scmp.done");
-  LLVMBuildBr(g->b, loop);
-  LLVMPositionBuilderAtEnd(g->b, loop);
-  LLVMValueRef idx = LLVMBuildPhi(g->b, g->i64, "i");
-  LLVMValueRef ca = LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, a, idx), "");
-  LLVMValueRef cb = LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, b, idx), "");
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, ca, cb, ""), diff, same);
-  LLVMPositionBuilderAtEnd(g->b, diff);
-  LLVMValueRef r = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, ca, cb, ""), bb_c64(g, -1), bb_c64(g, 1), "");
-  LLVMBuildBr(g->b, done);
-  LLVMPositionBuilderAtEnd(g->b, same);
-  LLVMValueRef i1 = LLVMBuildAdd(g->b, idx, bb_c64(g, 1), "");
-  LLVMValueRef more = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, ca, LLVMConstInt(g->i8, 0, false), ""),
-                                   LLVMBuildICmp(g->b, LLVMIntULT, i1, bb_c64(g, n), ""), "");
-  LLVMBuildCondBr(g->b, more, next, done);
-  LLVMPositionBuilderAtEnd(g->b, next);
-  LLVMBuildBr(g->b, loop);
-  LLVMValueRef in_v[2] = {bb_c64(g, 0), i1};
-  LLVMBasicBlockRef in_b[2] = {pre, next};
-  LLVMAddIncoming(idx, in_v, in_b, 2);
-  LLVMPositionBuilderAtEnd(g->b, done);
-  LLVMValueRef res = LLVMBuildPhi(g->b, g->i64, "");
-  LLVMValueRef rv[2] = {r, bb_c64(g, 0)};
-  LLVMBasicBlockRef rb[2] = {diff, same};
-  LLVMAddIncoming(res, rv, rb, 2);
-  return res;
-}
-
-uint32_t fn_obj_size(Fn *F, const IrInst *v) {
-  uint32_t n = F->obj[v->id];
-  return n ? n : fn_str_bound(F, v);
-}
-
-static LLVMValueRef emit_concat(Fn *F, const IrInst *i) {
-  Gen *g = F->g;
-  uint32_t size = fn_str_bound(F, i);
-  LLVMValueRef dst = fn_str_region(F, i);
-  LLVMValueRef n = bb_read_str(g, dst, size, V(i->args[0])); /* bytes with the NUL, or < 0 */
-  LLVMValueRef len = LLVMBuildSub(g->b, n, bb_c64(g, 1), "");
-  /* Clamp to [0, size-1] in a way the verifier follows: branches, not selects. */
-  LLVMBasicBlockRef lo = bb_block(g, "cat.lo"), hi = bb_block(g, "cat.hi"), go = bb_block(g, "cat.go");
-  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, len, bb_c64(g, 0), ""), go, lo);
-  LLVMPositionBuilderAtEnd(g->b, lo);
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, len, bb_c64(g, size - 1), ""), hi, go);
-  LLVMPositionBuilderAtEnd(g->b, hi);
-  LLVMBuildBr(g->b, go);
-  LLVMPositionBuilderAtEnd(g->b, go);
-  LLVMValueRef off = LLVMBuildPhi(g->b, g->i64, "");
-  LLVMValueRef ov[3] = {bb_c64(g, 0), len, bb_c64(g, size - 1)};
-  LLVMBasicBlockRef ob[3] = {here, lo, hi};
-  LLVMAddIncoming(off, ov, ob, 3);
-  LLVMValueRef room = LLVMBuildSub(g->b, bb_c64(g, size), off, "");
-  LLVMValueRef a[3] = {bb_gep_var(g, dst, off), LLVMBuildTrunc(g->b, room, g->i32, ""), V(i->args[1])};
-  bb_helper(g, BPF_FUNC_probe_read_kernel_str, g->i64, a, 3);
-  return dst;
-}
-
-/* ---- maps ---------------------------------------------------------------------------------------- */
-
-LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int obj) {
-  Gen *g = F->g;
-  const RtMapLayout *ml = &g->l->globals[ig->id].mlay[obj];
-  if (ml->key_size > F->key_cap) {
-    F->key_off = fn_scratch_alloc(F, ml->key_size);
-    F->key_cap = ml->key_size;
-  }
-  LLVMValueRef key = fn_scratch_at(F, F->key_off);
-  bool any_str = false;
-  for (int k = 0; k < ml->nkeys; k++) any_str |= ml->key_type[k] == RT_STR;
-  if (any_str) fn_zero_fill(F, key, ml->key_size);
-  for (int k = 0; k < ml->nkeys; k++) {
-    if (!args[k]) continue; /* a wildcard of a slice */
-    if (ml->key_type[k] == RT_LONG)
-      bb_store64(g, key, ml->key_off[k], V(args[k]));
-    else
-      fn_str_copy(F, bb_gep(g, key, ml->key_off[k]), ml->key_len[k], V(args[k]));
-  }
-  return key;
-}
-
-static LLVMValueRef build_key(Fn *F, const IrGlobal *ig, const IrInst *i, int obj) {
-  return fn_build_key(F, ig, i->args, obj);
-}
-
-LLVMValueRef fn_val_buf(Fn *F, uint32_t size) {
-  if (size > F->val_cap) {
-    F->val_off = fn_scratch_alloc(F, size);
-    F->val_cap = size;
-  }
-  return fn_scratch_at(F, F->val_off);
-}
-
-static LLVMValueRef emit_map_get(Fn *F, const IrInst *i) {
-  Gen *g = F->g;
-  const IrGlobal *ig = i->g;
-  LLVMValueRef key = build_key(F, ig, i, 0);
-  LLVMValueRef p = bb_map_lookup(g, g->gmap[ig->id], key);
-  LLVMValueRef dst = NULL;
-  if (i->type == IR_STR) { /* absent: "" */
-    dst = fn_str_region(F, i);
-    LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);
-  }
-  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), hit = bb_block(g, "get.hit"), done = bb_block(g, "get.done");
-  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), done, hit);
-  LLVMPositionBuilderAtEnd(g->b, hit);
-  if (i->type == IR_STR) {
-    fn_str_copy(F, dst, fn_str_bound(F, i), p);
-    LLVMBuildBr(g->b, done);
-    LLVMPositionBuilderAtEnd(g->b, done);
-    return dst;
-  }
-  LLVMValueRef v = bb_load64(g, p, 0);
-  LLVMBuildBr(g->b, done);
-  LLVMPositionBuilderAtEnd(g->b, done);
-  LLVMValueRef phi = LLVMBuildPhi(g->b, g->i64, "");
-  LLVMValueRef pv[2] = {bb_c64(g, 0), v};
-  LLVMBasicBlockRef pb[2] = {here, hit};
-  LLVMAddIncoming(phi, pv, pb, 2);
-  return phi;
-}
-
-static void emit_map_set(Fn *F, const IrInst *i) {
-  Gen *g = F->g;
-  const IrGlobal *ig = i->g;
-  const RtMapLayout *ml = &g->l->globals[ig->id].mlay[0];
-  LLVMValueRef key = build_key(F, ig, i, 0);
-  LLVMValueRef val = fn_val_buf(F, ml->val_size);
-  const IrInst *v = i->args[i->nargs - 1];
-  if (v->type == IR_STR)
-    fn_str_copy(F, val, ml->val_size, V(v));
-  else
-    bb_store64(g, val, 0, V(v));
-  LLVMValueRef r = bb_map_update(g, g->gmap[ig->id], key, val, BPF_ANY);
-  if (!ig->wrap) fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, r, bb_c64(g, 0), ""), i, 0, true);
-}
-
-/* delete a[k...] (mask 0) or a[k, *] (bit j of mask: key j is a wildcard;
- * the fixed keys are the arguments, in order). */
-static void emit_map_delete(Fn *F, const IrInst *i) {
-  Gen *g = F->g;
-  const IrGlobal *ig = i->g;
-  int nobj = g->l->globals[ig->id].nobj;
-  if (!i->imm) {
-    for (int o = 0; o < nobj; o++) bb_map_delete(g, g->gmap[ig->id] + o, build_key(F, ig, i, o));
-    return;
-  }
-  IrInst *args[9] = {0};
-  uint32_t fixed = 0;
-  for (int k = 0, a = 0; k < ig->nkeys; k++)
-    if (!(i->imm & (1 << k))) {
-      args[k] = i->args[a++];
-      fixed |= 1u << k;
-    }
-  for (int o = 0; o < nobj; o++) loop_map_clear(F, ig, o, fn_build_key(F, ig, args, o), fixed);
-}
-
-static void emit_map_clear(Fn *F, const IrInst *i) {
-  Gen *g = F->g;
-  const IrGlobal *ig = i->g;
-  if (ig->kind == IR_GLOBAL_SCALAR) {
-    uint32_t off = g->l->globals[ig->id].off;
-    if (ig->value == IR_STR)
-      LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), bb_gep(g, F->glob, off));
-    else
-      bb_store64(g, F->glob, off, bb_c64(g, 0));
-  } else if (ig->kind == IR_GLOBAL_STAT) {
-    stat_emit_clear(F, i);
-  } else {
-    IrInst *none[9] = {0};
-    for (int o = 0; o < g->l->globals[ig->id].nobj; o++)
-      loop_map_clear(F, ig, o, fn_build_key(F, ig, none, o), 0);
-  }
 }
 
 /* ---- printf and builtins ------------------------------------------------------------------------ */
@@ -841,7 +480,7 @@ static LLVMValueRef emit_const_str(Fn *F, const IrInst *i) {
 static LLVMValueRef emit_phi(Fn *F, const IrInst *i) {
   Gen *g = F->g;
   if (i->type == IR_STR) return fn_str_region(F, i);
-  if (!F->mphi[i->id]) return LLVMBuildPhi(g->b, llvm_type(F, i->type), "");
+  if (!F->mphi[i->id]) return LLVMBuildPhi(g->b, fn_llvm_type(F, i->type), "");
   LLVMValueRef v = bb_load64(g, F->scratch, F->vslot[i->id]); /* every edge stored it */
   return i->type == IR_BOOL ? LLVMBuildTrunc(g->b, v, g->i1, "") : v;
 }
@@ -864,7 +503,7 @@ static void emit_local_set(Fn *F, const IrInst *i) {
   if (i->args[0]->type == IR_STR)
     fn_str_copy(F, s, (uint32_t)g->l->maxstringlen, V(i->args[0]));
   else
-    slot_store(F, F->slots[i->imm], V(i->args[0]));
+    fn_slot_store(F, F->slots[i->imm], V(i->args[0]));
 }
 
 static LLVMValueRef emit_global_get(Fn *F, const IrInst *i) {
@@ -918,21 +557,17 @@ static void emit_inst(Fn *F, const IrInst *i) {
     break;
   }
   case IR_SEQ: case IR_SNE: case IR_SLT: case IR_SLE: case IR_SGT: case IR_SGE: v = scmp(F, i); break;
-  case IR_CONCAT: v = emit_concat(F, i); break;
+  case IR_CONCAT: v = str_emit_concat(F, i); break;
   case IR_PHI: v = emit_phi(F, i); break;
   case IR_LOCAL_GET: v = emit_local_get(F, i); break;
   case IR_LOCAL_SET: emit_local_set(F, i); break;
   case IR_GLOBAL_GET: v = emit_global_get(F, i); break;
   case IR_GLOBAL_SET: emit_global_set(F, i); break;
-  case IR_MAP_GET: v = emit_map_get(F, i); break;
-  case IR_MAP_SET: emit_map_set(F, i); break;
-  case IR_MAP_EXISTS: {
-    LLVMValueRef key = build_key(F, i->g, i, 0);
-    v = LLVMBuildIsNotNull(g->b, bb_map_lookup(g, g->gmap[i->g->id], key), "");
-    break;
-  }
-  case IR_MAP_DELETE: emit_map_delete(F, i); break;
-  case IR_MAP_CLEAR: emit_map_clear(F, i); break;
+  case IR_MAP_GET: v = map_emit_get(F, i); break;
+  case IR_MAP_SET: map_emit_set(F, i); break;
+  case IR_MAP_EXISTS: v = map_emit_exists(F, i); break;
+  case IR_MAP_DELETE: map_emit_delete(F, i); break;
+  case IR_MAP_CLEAR: map_emit_clear(F, i); break;
   case IR_STAT_ADD: stat_emit_add(F, i); break;
   case IR_STAT_GET: v = stat_emit_get(F, i); break;
   case IR_HIST_STR: fn_unsupported(F, i, "printing a histogram"); break;
@@ -1028,7 +663,7 @@ static void emit_inst(Fn *F, const IrInst *i) {
   }
   if (i->id >= 0) F->vals[i->id] = v;
   /* a value other functions read: into its slot (a memory phi is already there) */
-  if (v && i->type != IR_STR && F->vslot[i->id] != FN_NONE && !F->mphi[i->id]) slot_store(F, F->vslot[i->id], v);
+  if (v && i->type != IR_STR && F->vslot[i->id] != FN_NONE && !F->mphi[i->id]) fn_slot_store(F, F->vslot[i->id], v);
 }
 
 /* ---- the program -------------------------------------------------------------------------------- */
@@ -1126,7 +761,7 @@ static int fn_alloc(Fn *F) {
   F->bloop = malloc(sizeof *F->bloop * nb);
   F->slots = calloc((size_t)f->nslots + 1, sizeof *F->slots);
   if (!F->vals || !F->obj || !F->soff || !F->vslot || !F->mphi || !F->bbs || !F->bloop || !F->slots ||
-      compute_tries(F) != 0)
+      fn_compute_tries(F) != 0)
     return -ENOMEM;
   memset(F->soff, 0xff, sizeof *F->soff * nv);
   memset(F->vslot, 0xff, sizeof *F->vslot * nv);
@@ -1148,6 +783,7 @@ static void fn_free(Fn *F) {
   free(F->main.scopes);
   for (int k = 0; k < F->nloops; k++) free(F->loops[k].sub.scopes);
   free(F->loops);
+  re_free(F);
 }
 
 /* Emits the blocks in reverse postorder, each in its loop's function; phis
@@ -1162,7 +798,10 @@ static void emit_blocks(Fn *F) {
     const IrBlock *b = dt.rpo[r];
     fn_enter(F, F->bloop[b->index]);
     LLVMPositionBuilderAtEnd(g->b, F->bbs[b->index]);
-    for (const IrInst *i = b->first; i && i->op == IR_PHI; i = i->next) emit_inst(F, i);
+    /* LLVM's phis must open the block: they go before the memory phis' loads */
+    for (int pass = 0; pass < 2; pass++)
+      for (const IrInst *i = b->first; i && i->op == IR_PHI; i = i->next)
+        if ((i->type != IR_STR && !F->mphi[i->id]) == (pass == 0)) emit_inst(F, i);
   }
   for (int r = 0; r < dt.nrpo && !F->failed; r++) {
     const IrBlock *b = dt.rpo[r];
@@ -1214,7 +853,7 @@ int gen_handler(Gen *g, const IrProbe *p, const char *sec) {
   loop_prologues(F, false);
   emit_blocks(F);
   if (!F->failed) loop_prologues(F, true); /* after the blocks: it reads values they define */
-  if (!F->failed) fill_phis(F);
+  if (!F->failed) fn_fill_phis(F);
   close_blocks(F, F->main.fn);
   for (int k = 0; k < F->nloops; k++) close_blocks(F, F->loops[k].sub.fn);
   /* Slack after the last region: a write at a variable offset into a region

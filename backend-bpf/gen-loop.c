@@ -123,6 +123,38 @@ static int find_loops(Ana *A, Arena *ar) {
   return 0;
 }
 
+/* v, through copies, is key k of the element foreach loop l is at. */
+static bool is_current_key(const FnLoop *L, const IrInst *v, int k) {
+  while (v->op == IR_COPY) v = v->args[0];
+  return v->op == IR_ITER_KEY && v->args[0] == L->iter && v->imm == k;
+}
+
+/* The host's foreach walks a copy of the array's keys; the kernel's walks
+ * the array itself.  The two agree while the body changes no element but
+ * the current one, so anything else is refused here. */
+static int check_writes(Ana *A, int l) {
+  Fn *F = A->F;
+  const FnLoop *L = &F->loops[l];
+  const IrGlobal *ig = L->iter->g;
+  for (int b = 0; b < F->f->nblocks; b++) {
+    if (!A->in[l][b]) continue;
+    for (const IrInst *i = F->f->blocks[b]->first; i; i = i->next) {
+      if (!(ir_op_flags(i->op) & IRF_GLOBAL) || i->g != ig) continue;
+      bool keyed = i->op == IR_MAP_SET || i->op == IR_STAT_ADD || (i->op == IR_MAP_DELETE && !i->imm);
+      if (!keyed && i->op != IR_MAP_DELETE && i->op != IR_MAP_CLEAR) continue;
+      bool current = keyed;
+      for (int k = 0; keyed && k < ig->nkeys; k++) current &= is_current_key(L, i->args[k], k);
+      if (current) continue;
+      gen_error(F->g, i->loc,
+                "changing array '%s' while a foreach walks it (other than its current element) cannot run in a kernel "
+                "probe on the bpf backend: the kernel walks the array itself, not a copy",
+                ig->name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* A foreach loop: its header is phis, iter.next and a branch on it. */
 static int classify(Ana *A, int l) {
   Fn *F = A->F;
@@ -140,6 +172,7 @@ static int classify(Ana *A, int l) {
     }
   L->kind = FN_LOOP_FOREACH;
   L->iter = next->args[0];
+  if (check_writes(A, l) != 0) return -1;
   L->body = t->targets[0];
   L->done = t->targets[1];
   const IrGlobal *ig = L->iter->g;
@@ -316,9 +349,7 @@ static void dispatch(Fn *F, int l, LLVMValueRef code) {
   Gen *g = F->g;
   const IrFunc *f = F->f;
   LLVMBasicBlockRef leave = bb_block(g, "exit.leave");
-  int n = 0;
-  for (int k = 0; k < f->nblocks; k++) n++;
-  LLVMValueRef sw = LLVMBuildSwitch(g->b, code, leave, (unsigned)n);
+  LLVMValueRef sw = LLVMBuildSwitch(g->b, code, leave, (unsigned)f->nblocks);
   LLVMPositionBuilderAtEnd(g->b, leave);
   fn_leave(F);
   /* every block outside loop l with an edge from inside it */
@@ -366,8 +397,8 @@ static const IrInst *first_actions(Fn *F, int l) {
 void loop_enter(Fn *F, int l) {
   Gen *g = F->g;
   FnLoop *L = &F->loops[l];
-  LLVMBasicBlockRef out = bb_block(g, "loop.out");
   if (L->kind == FN_LOOP_FOREACH) {
+    LLVMBasicBlockRef out = bb_block(g, "loop.out");
     bb_store64(g, fn_scratch_at(F, F->exit_off), 0, bb_c64(g, FN_EXIT_NONE));
     const IrGlobal *ig = L->iter->g;
     LLVMValueRef a[4] = {g->maps[g->gmap[ig->id]].var, L->sub.fn, F->sub->env, bb_c64(g, 0)};
@@ -381,7 +412,6 @@ void loop_enter(Fn *F, int l) {
     dispatch(F, l, code);
     return;
   }
-  LLVMDeleteBasicBlock(out);
   int64_t budget = g->o->maxaction > 0 ? g->o->maxaction : 1000;
   int64_t nr = budget + 1 < LOOP_MAX_CALLS ? budget + 1 : LOOP_MAX_CALLS;
   int64_t rounds = (budget + 1 + nr - 1) / nr;
@@ -491,7 +521,7 @@ static void callback_end(Fn *F, FnSub *s, const Saved *sv) {
   fn_set_loc(F, sv->loc);
 }
 
-void loop_callback(Fn *F, const char *name, uint32_t nr, LoopCpuBody body, void *ctx) {
+LLVMValueRef loop_make_callback(Fn *F, const char *name, LoopCpuBody body, void *ctx) {
   Gen *g = F->g;
   FnSub s;
   Saved sv;
@@ -499,8 +529,17 @@ void loop_callback(Fn *F, const char *name, uint32_t nr, LoopCpuBody body, void 
   LLVMValueRef more = body(F, LLVMGetParam(fn, 0), ctx);
   LLVMBuildRet(g->b, LLVMBuildSelect(g->b, more, bb_c64(g, 0), bb_c64(g, 1), ""));
   callback_end(F, &s, &sv);
-  LLVMValueRef a[4] = {LLVMConstInt(g->i32, nr, false), fn, sv.env, bb_c64(g, 0)};
+  return fn;
+}
+
+void loop_call(Fn *F, LLVMValueRef fn, uint32_t nr) {
+  Gen *g = F->g;
+  LLVMValueRef a[4] = {LLVMConstInt(g->i32, nr, false), fn, F->sub->env, bb_c64(g, 0)};
   bb_helper(g, BPF_FUNC_loop, g->i64, a, 4);
+}
+
+void loop_callback(Fn *F, const char *name, uint32_t nr, LoopCpuBody body, void *ctx) {
+  loop_call(F, loop_make_callback(F, name, body, ctx), nr);
 }
 
 void loop_over_cpus(Fn *F, const char *name, LoopCpuBody body, void *ctx) {
@@ -526,12 +565,11 @@ static void match_fixed(Fn *F, const RtMapLayout *ml, LLVMValueRef k, uint32_t k
   }
 }
 
-void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, LLVMValueRef key, uint32_t mask) {
+void loop_map_clear(Fn *F, const IrGlobal *ig, int obj, uint32_t mask) {
   Gen *g = F->g;
   const RtMapLayout *ml = &g->l->globals[ig->id].mlay[obj];
   int map = g->gmap[ig->id] + obj;
-  uint32_t key_off = F->key_off; /* key is the shared key buffer */
-  (void)key;
+  uint32_t key_off = F->key_off;
   FnSub s;
   Saved sv;
   LLVMValueRef fn = callback_begin(F, "clear", true, &s, &sv);

@@ -474,72 +474,86 @@ static LLVMValueRef class_of(Fn *F, const Tables *t, LLVMValueRef c) {
   return LLVMBuildZExt(g->b, v, g->i64, "");
 }
 
+/* What a handler's regex code shares: one subject buffer and a few words
+ * (one =~ at a time uses them), and per pattern its automata and the
+ * callbacks that walk them. */
+typedef struct RePat {
+  bool made, failed;
+  int nsub;
+  Tables search, anch;
+  LLVMValueRef walk_s, walk_a, longest; /* callbacks */
+} RePat;
+
+typedef struct ReCache {
+  uint32_t in, isize;                       /* the subject's copy, zero-padded */
+  uint32_t state, pos, last, mstart, mend, n; /* words */
+  int any_groups;                           /* -1: not known yet */
+  RePat *pat;                               /* by IrModule.regexes index */
+} ReCache;
+
 typedef struct Walk {
+  const ReCache *c;
   const Tables *t;
-  uint32_t in, isize;   /* the subject's copy */
-  uint32_t state, pos;  /* words */
-  uint32_t last;        /* word: search: 1 when matched; anchored: the last accepting end, -1 */
   bool search;
 } Walk;
 
 /* one symbol: the byte at pos, or the end */
 static LLVMValueRef walk_at(Fn *F, LLVMValueRef k, void *ctx) {
   Gen *g = F->g;
-  Walk *w = ctx;
+  const Walk *w = ctx;
+  const ReCache *c = w->c;
   (void)k;
-  LLVMValueRef pos = bb_load64(g, F->scratch, w->pos);
-  LLVMValueRef idx = str_clamp(F, pos, w->isize - 1);
-  LLVMValueRef c = LLVMBuildZExt(g->b, LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, fn_scratch_at(F, w->in), idx), ""),
-                                 g->i64, "");
-  LLVMValueRef at_end = LLVMBuildICmp(g->b, LLVMIntEQ, c, bb_c64(g, 0), "");
-  LLVMValueRef cls = LLVMBuildSelect(g->b, at_end, bb_c64(g, w->t->eos), class_of(F, w->t, c), "");
-  LLVMValueRef s = step(F, w->t, bb_load64(g, F->scratch, w->state), cls);
-  bb_store64(g, F->scratch, w->state, s);
+  LLVMValueRef pos = bb_load64(g, F->scratch, c->pos);
+  LLVMValueRef idx = str_clamp(F, pos, c->isize - 1);
+  LLVMValueRef ch = LLVMBuildZExt(g->b, LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, fn_scratch_at(F, c->in), idx), ""),
+                                  g->i64, "");
+  LLVMValueRef at_end = LLVMBuildICmp(g->b, LLVMIntEQ, ch, bb_c64(g, 0), "");
+  LLVMValueRef cls = LLVMBuildSelect(g->b, at_end, bb_c64(g, w->t->eos), class_of(F, w->t, ch), "");
+  LLVMValueRef s = step(F, w->t, bb_load64(g, F->scratch, c->state), cls);
+  bb_store64(g, F->scratch, c->state, s);
   LLVMValueRef np = LLVMBuildAdd(g->b, pos, bb_c64(g, 1), "");
-  bb_store64(g, F->scratch, w->pos, np);
+  bb_store64(g, F->scratch, c->pos, np);
   LLVMValueRef acc = accepting(F, w->t, s);
   LLVMValueRef more = LLVMBuildAnd(g->b, LLVMBuildNot(g->b, at_end, ""),
                                    LLVMBuildICmp(g->b, LLVMIntNE, s, bb_c64(g, 0), ""), "");
   if (w->search) {
-    bb_store64(g, F->scratch, w->last, LLVMBuildZExt(g->b, acc, g->i64, ""));
+    bb_store64(g, F->scratch, c->last, LLVMBuildZExt(g->b, acc, g->i64, ""));
     return LLVMBuildAnd(g->b, more, LLVMBuildNot(g->b, acc, ""), "");
   }
   /* an accepting state after the end symbol: the match ends at the string's end (pos) */
   LLVMValueRef end = LLVMBuildSelect(g->b, at_end, pos, np, "");
-  bb_store64(g, F->scratch, w->last, LLVMBuildSelect(g->b, acc, end, bb_load64(g, F->scratch, w->last), ""));
+  bb_store64(g, F->scratch, c->last, LLVMBuildSelect(g->b, acc, end, bb_load64(g, F->scratch, c->last), ""));
   return more;
 }
 
-/* Walks from pos (in the state word) to a verdict in w->last. */
-static void walk(Fn *F, Walk *w) { loop_callback(F, "re", w->isize, walk_at, w); }
-
 typedef struct Longest {
-  Walk *w;
-  uint32_t start, mstart, mend, n; /* words */
+  const ReCache *c;
+  const RePat *p;
 } Longest;
 
-/* one start of the leftmost-longest search */
+/* one start of the leftmost-longest search: the anchored walk from it */
 static LLVMValueRef longest_at(Fn *F, LLVMValueRef st, void *ctx) {
   Gen *g = F->g;
-  Longest *l = ctx;
-  Walk *w = l->w;
+  const Longest *l = ctx;
+  const ReCache *c = l->c;
+  const Tables *t = &l->p->anch;
   LLVMValueRef s = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, st, bb_c64(g, 0), ""),
-                                   step(F, w->t, bb_c64(g, 1), bb_c64(g, w->t->bos)), bb_c64(g, 1), "");
-  bb_store64(g, F->scratch, w->state, s);
-  bb_store64(g, F->scratch, w->pos, st);
-  bb_store64(g, F->scratch, w->last, LLVMBuildSelect(g->b, accepting(F, w->t, s), st, bb_c64(g, -1), ""));
+                                   step(F, t, bb_c64(g, 1), bb_c64(g, t->bos)), bb_c64(g, 1), "");
+  bb_store64(g, F->scratch, c->state, s);
+  bb_store64(g, F->scratch, c->pos, st);
+  bb_store64(g, F->scratch, c->last, LLVMBuildSelect(g->b, accepting(F, t, s), st, bb_c64(g, -1), ""));
   LLVMBasicBlockRef go = bb_block(g, "re.try"), done = bb_block(g, "re.tried");
   LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, s, bb_c64(g, 0), ""), go, done);
   LLVMPositionBuilderAtEnd(g->b, go);
-  walk(F, w);
+  loop_call(F, l->p->walk_a, c->isize);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
-  LLVMValueRef last = bb_load64(g, F->scratch, w->last);
+  LLVMValueRef last = bb_load64(g, F->scratch, c->last);
   LLVMValueRef found = LLVMBuildICmp(g->b, LLVMIntSGE, last, bb_c64(g, 0), "");
-  bb_store64(g, F->scratch, l->mstart, LLVMBuildSelect(g->b, found, st, bb_load64(g, F->scratch, l->mstart), ""));
-  bb_store64(g, F->scratch, l->mend, LLVMBuildSelect(g->b, found, last, bb_load64(g, F->scratch, l->mend), ""));
+  bb_store64(g, F->scratch, c->mstart, LLVMBuildSelect(g->b, found, st, bb_load64(g, F->scratch, c->mstart), ""));
+  bb_store64(g, F->scratch, c->mend, LLVMBuildSelect(g->b, found, last, bb_load64(g, F->scratch, c->mend), ""));
   return LLVMBuildAnd(g->b, LLVMBuildNot(g->b, found, ""),
-                      LLVMBuildICmp(g->b, LLVMIntSLT, st, bb_load64(g, F->scratch, l->n), ""), "");
+                      LLVMBuildICmp(g->b, LLVMIntSLT, st, bb_load64(g, F->scratch, c->n), ""), "");
 }
 
 /* Whether the handler reads the match: matched() or ngroups(). */
@@ -550,6 +564,65 @@ static bool reads_match(const IrFunc *f) {
                                   !strcmp(((const IrBuiltin *)i->aux)->name, "ngroups")))
         return true;
   return false;
+}
+
+static ReCache *cache(Fn *F) {
+  Gen *g = F->g;
+  if (F->re) return F->re;
+  ReCache *c = calloc(1, sizeof *c);
+  if (c) c->pat = calloc((size_t)g->m->nregexes + 1, sizeof *c->pat);
+  if (!c || !c->pat) {
+    free(c);
+    F->failed = true;
+    return NULL;
+  }
+  c->isize = (uint32_t)g->l->maxstringlen + 8;
+  c->in = fn_scratch_alloc(F, c->isize);
+  c->state = fn_scratch_alloc(F, 8), c->pos = fn_scratch_alloc(F, 8), c->last = fn_scratch_alloc(F, 8);
+  c->mstart = fn_scratch_alloc(F, 8), c->mend = fn_scratch_alloc(F, 8), c->n = fn_scratch_alloc(F, 8);
+  c->any_groups = -1;
+  F->re = c;
+  return c;
+}
+
+void re_free(Fn *F) {
+  if (!F->re) return;
+  free(F->re->pat);
+  free(F->re);
+  F->re = NULL;
+}
+
+/* Pattern k's automata (and, when the handler reads matches, the anchored
+ * one) and its callbacks, made once per handler. */
+static RePat *pattern(Fn *F, int k, SrcLoc loc) {
+  Gen *g = F->g;
+  ReCache *c = cache(F);
+  if (!c) return NULL;
+  RePat *p = &c->pat[k];
+  if (p->made) return p->failed ? NULL : p;
+  p->made = true;
+  const char *err = NULL;
+  Dfa *d = re_dfa(g->m->regexes[k], true, &p->nsub, &err);
+  Dfa *da = d && F->re_str ? re_dfa(g->m->regexes[k], false, &p->nsub, &err) : NULL;
+  if (!d || (F->re_str && !da)) {
+    gen_error(g, loc, "regular expression \"%s\" cannot run in a kernel probe on the bpf backend: %s",
+              g->m->regexes[k], err);
+    F->failed = p->failed = true;
+  } else {
+    tables(g, d, &p->search);
+    Walk ws = {c, &p->search, true};
+    p->walk_s = loop_make_callback(F, "re", walk_at, &ws);
+    if (da) {
+      tables(g, da, &p->anch);
+      Walk wa = {c, &p->anch, false};
+      p->walk_a = loop_make_callback(F, "rea", walk_at, &wa);
+      Longest l = {c, p};
+      p->longest = loop_make_callback(F, "relong", longest_at, &l);
+    }
+  }
+  if (d) free(d->next), free(d->accept), free(d);
+  if (da) free(da->next), free(da->accept), free(da);
+  return p->failed ? NULL : p;
 }
 
 void re_layout(Fn *F) {
@@ -564,67 +637,37 @@ void re_layout(Fn *F) {
 
 LLVMValueRef re_emit_match(Fn *F, const IrInst *i) {
   Gen *g = F->g;
-  const char *pattern = g->m->regexes[i->imm];
-  const char *err = NULL;
-  int nsub = 0;
-  Dfa *d = re_dfa(pattern, true, &nsub, &err);
-  if (!d) {
-    gen_error(g, i->loc, "regular expression \"%s\" cannot run in a kernel probe on the bpf backend: %s", pattern,
-              err);
-    F->failed = true;
-    return NULL;
-  }
-  Tables t;
-  tables(g, d, &t);
-  free(d->next), free(d->accept), free(d);
-  Walk w = {.t = &t, .search = true};
+  RePat *p = pattern(F, (int)i->imm, i->loc);
+  if (!p) return NULL;
+  ReCache *c = F->re;
   uint32_t max = (uint32_t)g->l->maxstringlen;
-  w.isize = max + 8;
-  w.in = fn_scratch_alloc(F, w.isize);
-  fn_zero_fill(F, fn_scratch_at(F, w.in), w.isize);
-  fn_str_copy(F, fn_scratch_at(F, w.in), max, V(i->args[0]));
-  w.state = fn_scratch_alloc(F, 8), w.pos = fn_scratch_alloc(F, 8), w.last = fn_scratch_alloc(F, 8);
-  LLVMValueRef s = step(F, &t, bb_c64(g, 1), bb_c64(g, t.bos)); /* the start symbol */
-  bb_store64(g, F->scratch, w.state, s);
-  bb_store64(g, F->scratch, w.pos, bb_c64(g, 0));
-  bb_store64(g, F->scratch, w.last, LLVMBuildZExt(g->b, accepting(F, &t, s), g->i64, ""));
+  fn_zero_fill(F, fn_scratch_at(F, c->in), c->isize);
+  fn_str_copy(F, fn_scratch_at(F, c->in), max, V(i->args[0]));
+  LLVMValueRef s = step(F, &p->search, bb_c64(g, 1), bb_c64(g, p->search.bos)); /* the start symbol */
+  bb_store64(g, F->scratch, c->state, s);
+  bb_store64(g, F->scratch, c->pos, bb_c64(g, 0));
+  bb_store64(g, F->scratch, c->last, LLVMBuildZExt(g->b, accepting(F, &p->search, s), g->i64, ""));
   LLVMBasicBlockRef go = bb_block(g, "re.walk"), done = bb_block(g, "re.done");
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, bb_load64(g, F->scratch, w.last), bb_c64(g, 0), ""), go, done);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, bb_load64(g, F->scratch, c->last), bb_c64(g, 0), ""), go, done);
   LLVMPositionBuilderAtEnd(g->b, go);
-  walk(F, &w);
+  loop_call(F, p->walk_s, c->isize);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
-  LLVMValueRef ok = LLVMBuildICmp(g->b, LLVMIntNE, bb_load64(g, F->scratch, w.last), bb_c64(g, 0), "");
+  LLVMValueRef ok = LLVMBuildICmp(g->b, LLVMIntNE, bb_load64(g, F->scratch, c->last), bb_c64(g, 0), "");
   if (!F->re_str) return ok;
   /* the match, for matched(): leftmost-longest with the anchored automaton */
   bb_store64(g, F->scratch, F->re_ok, LLVMBuildZExt(g->b, ok, g->i64, ""));
-  bb_store64(g, F->scratch, F->re_groups, bb_c64(g, nsub + 1));
+  bb_store64(g, F->scratch, F->re_groups, bb_c64(g, p->nsub + 1));
   LLVMBasicBlockRef find = bb_block(g, "re.find"), found = bb_block(g, "re.found");
   LLVMBuildCondBr(g->b, ok, find, found);
   LLVMPositionBuilderAtEnd(g->b, find);
-  Dfa *da = re_dfa(pattern, false, &nsub, &err);
-  if (!da) {
-    gen_error(g, i->loc, "regular expression \"%s\" cannot run in a kernel probe on the bpf backend: %s", pattern,
-              err);
-    F->failed = true;
-    return NULL;
-  }
-  Tables ta;
-  tables(g, da, &ta);
-  free(da->next), free(da->accept), free(da);
-  Walk wa = w;
-  wa.t = &ta;
-  wa.search = false;
-  Longest l = {.w = &wa};
-  l.start = fn_scratch_alloc(F, 8), l.mstart = fn_scratch_alloc(F, 8), l.mend = fn_scratch_alloc(F, 8);
-  l.n = fn_scratch_alloc(F, 8);
-  bb_store64(g, F->scratch, l.n, str_len(F, fn_scratch_at(F, w.in), max));
-  bb_store64(g, F->scratch, l.mstart, bb_c64(g, 0));
-  bb_store64(g, F->scratch, l.mend, bb_c64(g, 0));
-  loop_callback(F, "relong", max, longest_at, &l);
-  bb_store64(g, F->scratch, F->re_start, bb_load64(g, F->scratch, l.mstart));
-  bb_store64(g, F->scratch, F->re_end, bb_load64(g, F->scratch, l.mend));
-  fn_str_copy(F, fn_scratch_at(F, F->re_str), max, fn_scratch_at(F, w.in));
+  bb_store64(g, F->scratch, c->n, str_len(F, fn_scratch_at(F, c->in), max));
+  bb_store64(g, F->scratch, c->mstart, bb_c64(g, 0));
+  bb_store64(g, F->scratch, c->mend, bb_c64(g, 0));
+  loop_call(F, p->longest, max);
+  bb_store64(g, F->scratch, F->re_start, bb_load64(g, F->scratch, c->mstart));
+  bb_store64(g, F->scratch, F->re_end, bb_load64(g, F->scratch, c->mend));
+  fn_str_copy(F, fn_scratch_at(F, F->re_str), max, fn_scratch_at(F, c->in));
   LLVMBuildBr(g->b, found);
   LLVMPositionBuilderAtEnd(g->b, found);
   return LLVMBuildICmp(g->b, LLVMIntNE, bb_load64(g, F->scratch, F->re_ok), bb_c64(g, 0), "");
@@ -632,6 +675,10 @@ LLVMValueRef re_emit_match(Fn *F, const IrInst *i) {
 
 /* Whether some regex of the handler has groups (then matched(n > 0) would need them). */
 static bool any_groups(Fn *F) {
+  ReCache *c = cache(F);
+  if (!c) return false;
+  if (c->any_groups >= 0) return c->any_groups;
+  c->any_groups = 0;
   const IrFunc *f = F->f;
   for (int b = 0; b < f->nblocks; b++)
     for (const IrInst *i = f->blocks[b]->first; i; i = i->next) {
@@ -640,9 +687,9 @@ static bool any_groups(Fn *F) {
       const char *err;
       Dfa *d = re_dfa(F->g->m->regexes[i->imm], false, &nsub, &err);
       if (d) free(d->next), free(d->accept), free(d);
-      if (nsub > 0) return true;
+      if (nsub > 0) c->any_groups = 1;
     }
-  return false;
+  return c->any_groups;
 }
 
 LLVMValueRef re_emit_builtin(Fn *F, const IrInst *i, bool *ok) {

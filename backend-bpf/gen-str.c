@@ -90,6 +90,70 @@ static LLVMValueRef in_range(Gen *g, LLVMValueRef c, int lo, int hi) {
                       LLVMBuildICmp(g->b, LLVMIntULE, c, bb_c64(g, hi), ""), "");
 }
 
+/* ---- strings -------------------------------------------------------------------------------- */
+
+LLVMValueRef fn_str_compare(Fn *F, LLVMValueRef a, LLVMValueRef b, uint32_t n) {
+  Gen *g = F->g;
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+  LLVMBasicBlockRef loop = bb_block(g, "scmp"), diff = bb_block(g, "scmp.diff"), same = bb_block(g, "scmp.same"),
+                    next = bb_block(g, "scmp.next"), done = bb_block(g, "scmp.done");
+  LLVMBuildBr(g->b, loop);
+  LLVMPositionBuilderAtEnd(g->b, loop);
+  LLVMValueRef idx = LLVMBuildPhi(g->b, g->i64, "i");
+  LLVMValueRef ca = LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, a, idx), "");
+  LLVMValueRef cb = LLVMBuildLoad2(g->b, g->i8, bb_gep_var(g, b, idx), "");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, ca, cb, ""), diff, same);
+  LLVMPositionBuilderAtEnd(g->b, diff);
+  LLVMValueRef r = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntULT, ca, cb, ""), bb_c64(g, -1), bb_c64(g, 1), "");
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, same);
+  LLVMValueRef i1 = LLVMBuildAdd(g->b, idx, bb_c64(g, 1), "");
+  LLVMValueRef more = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntNE, ca, LLVMConstInt(g->i8, 0, false), ""),
+                                   LLVMBuildICmp(g->b, LLVMIntULT, i1, bb_c64(g, n), ""), "");
+  LLVMBuildCondBr(g->b, more, next, done);
+  LLVMPositionBuilderAtEnd(g->b, next);
+  LLVMBuildBr(g->b, loop);
+  LLVMValueRef in_v[2] = {bb_c64(g, 0), i1};
+  LLVMBasicBlockRef in_b[2] = {pre, next};
+  LLVMAddIncoming(idx, in_v, in_b, 2);
+  LLVMPositionBuilderAtEnd(g->b, done);
+  LLVMValueRef res = LLVMBuildPhi(g->b, g->i64, "");
+  LLVMValueRef rv[2] = {r, bb_c64(g, 0)};
+  LLVMBasicBlockRef rb[2] = {diff, same};
+  LLVMAddIncoming(res, rv, rb, 2);
+  return res;
+}
+
+uint32_t fn_obj_size(Fn *F, const IrInst *v) {
+  uint32_t n = F->obj[v->id];
+  return n ? n : fn_str_bound(F, v);
+}
+
+LLVMValueRef str_emit_concat(Fn *F, const IrInst *i) {
+  Gen *g = F->g;
+  uint32_t size = fn_str_bound(F, i);
+  LLVMValueRef dst = fn_str_region(F, i);
+  LLVMValueRef n = bb_read_str(g, dst, size, V(i->args[0])); /* bytes with the NUL, or < 0 */
+  LLVMValueRef len = LLVMBuildSub(g->b, n, bb_c64(g, 1), "");
+  /* Clamp to [0, size-1] in a way the verifier follows: branches, not selects. */
+  LLVMBasicBlockRef lo = bb_block(g, "cat.lo"), hi = bb_block(g, "cat.hi"), go = bb_block(g, "cat.go");
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, len, bb_c64(g, 0), ""), go, lo);
+  LLVMPositionBuilderAtEnd(g->b, lo);
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, len, bb_c64(g, size - 1), ""), hi, go);
+  LLVMPositionBuilderAtEnd(g->b, hi);
+  LLVMBuildBr(g->b, go);
+  LLVMPositionBuilderAtEnd(g->b, go);
+  LLVMValueRef off = LLVMBuildPhi(g->b, g->i64, "");
+  LLVMValueRef ov[3] = {bb_c64(g, 0), len, bb_c64(g, size - 1)};
+  LLVMBasicBlockRef ob[3] = {here, lo, hi};
+  LLVMAddIncoming(off, ov, ob, 3);
+  LLVMValueRef room = LLVMBuildSub(g->b, bb_c64(g, size), off, "");
+  LLVMValueRef a[3] = {bb_gep_var(g, dst, off), LLVMBuildTrunc(g->b, room, g->i32, ""), V(i->args[1])};
+  bb_helper(g, BPF_FUNC_probe_read_kernel_str, g->i64, a, 3);
+  return dst;
+}
+
 /* ---- substr, stringat ------------------------------------------------------------------------ */
 
 /* rt_bi_substr: at most length bytes from start, "" for a start outside. */

@@ -24,6 +24,8 @@ PACKAGES=(
   systemtap-common                  # its tapsets are the tests' parse corpus
   python3                           # test helpers
   bpftool                           # live tests: nothing stays attached (tests/bpf/live)
+  qemu-system-x86 busybox-static    # the VM test bed (tests/vm): a stock Debian kernel
+  cpio linux-headers-amd64          #   in qemu; the headers name the kernel image it fetches
 )
 
 deps_only=0
