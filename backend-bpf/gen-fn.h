@@ -94,6 +94,8 @@ typedef struct Fn {
   int ncallbacks;            /* the generator's own callbacks made (their names) */
   uint32_t top;              /* scratch bytes given out */
   uint32_t key_off, key_cap; /* the shared key buffer */
+  const IrInst *last_get;    /* the last map.get emitted, its element pointer (NULL if absent) and key */
+  LLVMValueRef last_get_ptr, last_get_key;
   uint32_t val_off, val_cap; /* the shared value buffer */
   uint32_t actions_off;      /* MAXACTION's count down */
   uint32_t errmsg_off;       /* a caught error's message */

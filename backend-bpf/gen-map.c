@@ -53,6 +53,9 @@ LLVMValueRef map_emit_get(Fn *F, const IrInst *i) {
   const IrGlobal *ig = i->g;
   LLVMValueRef key = build_key(F, ig, i, 0);
   LLVMValueRef p = bb_map_lookup(g, g->gmap[ig->id], key);
+  F->last_get = i;
+  F->last_get_ptr = p;
+  F->last_get_key = key;
   LLVMValueRef dst = NULL;
   if (i->type == IR_STR) { /* absent: "" */
     dst = fn_str_region(F, i);
@@ -77,10 +80,48 @@ LLVMValueRef map_emit_get(Fn *F, const IrInst *i) {
   return phi;
 }
 
+/* a[k] += d (the IR's map.get, add, map.set on the same key with nothing
+ * but pure instructions between): the element the map.get found is
+ * updated in place with an atomic add, so a counter costs one lookup and
+ * no update, and concurrent CPUs do not lose increments.  Returns the
+ * delta to add, or NULL when i is not that pattern. */
+static LLVMValueRef in_place_delta(Fn *F, const IrInst *i) {
+  const IrInst *v = i->args[i->nargs - 1], *get = F->last_get;
+  if (!get || v->type != IR_I64 || (v->op != IR_ADD && v->op != IR_SUB) || get->g != i->g || get->block != i->block)
+    return NULL;
+  int which = v->args[0] == get ? 0 : v->op == IR_ADD && v->args[1] == get ? 1 : -1;
+  if (which < 0 || get->nargs != i->nargs - 1) return NULL;
+  for (int k = 0; k < get->nargs; k++)
+    if (get->args[k] != i->args[k]) return NULL;
+  for (const IrInst *x = get->next; x && x != i; x = x->next)
+    if (!(ir_op_flags(x->op) & IRF_PURE)) return NULL;
+  LLVMValueRef d = V(v->args[1 - which]);
+  return v->op == IR_SUB ? LLVMBuildNeg(F->g->b, d, "") : d;
+}
+
 void map_emit_set(Fn *F, const IrInst *i) {
   Gen *g = F->g;
   const IrGlobal *ig = i->g;
   const RtMapLayout *ml = &g->l->globals[ig->id].mlay[0];
+  LLVMValueRef delta = in_place_delta(F, i);
+  if (delta) {
+    LLVMValueRef p = F->last_get_ptr;
+    LLVMBasicBlockRef hit = bb_block(g, "inc.hit"), miss = bb_block(g, "inc.miss"), done = bb_block(g, "inc.done");
+    LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, p, ""), miss, hit);
+    LLVMPositionBuilderAtEnd(g->b, hit);
+    bb_atomic_add(g, p, delta);
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, miss); /* a new element: the key buffer still holds its key */
+    LLVMValueRef val = fn_val_buf(F, ml->val_size);
+    bb_store64(g, val, 0, V(i->args[i->nargs - 1]));
+    LLVMValueRef r = bb_map_update(g, g->gmap[ig->id], F->last_get_key, val, BPF_ANY);
+    if (!ig->wrap) fn_fail_if(F, LLVMBuildICmp(g->b, LLVMIntSLT, r, bb_c64(g, 0), ""), i, 0, true);
+    LLVMBuildBr(g->b, done);
+    LLVMPositionBuilderAtEnd(g->b, done);
+    F->last_get = NULL;
+    return;
+  }
+  F->last_get = NULL;
   LLVMValueRef key = build_key(F, ig, i, 0);
   LLVMValueRef val = fn_val_buf(F, ml->val_size);
   const IrInst *v = i->args[i->nargs - 1];
