@@ -89,20 +89,27 @@ static int type_size(const char *t, bool *is_signed) {
   return is_long ? 8 : is_short ? 2 : is_char ? 1 : named ? named : is_int ? 4 : 0;
 }
 
-/* The field table entry k (TPOFF_SECTION), filled by the loader. */
-static LLVMValueRef tp_table(Gen *g, int k) {
-  LLVMValueRef tab = LLVMGetNamedGlobal(g->mod, TPOFF_SYMBOL);
-  LLVMTypeRef at = LLVMArrayType(g->i64, (unsigned)(2 * g->l->ntprefs));
+/* Entry k of a loader-filled read-only table of n int64s (a global named
+ * sym in its own section): a volatile load, so that nothing folds the zero
+ * the object carries; the verifier sees the loaded value as a constant. */
+static LLVMValueRef load_table(Gen *g, const char *sym, const char *section, unsigned n, int k) {
+  LLVMValueRef tab = LLVMGetNamedGlobal(g->mod, sym);
+  LLVMTypeRef at = LLVMArrayType(g->i64, n);
   if (!tab) {
-    tab = LLVMAddGlobal(g->mod, at, TPOFF_SYMBOL);
+    tab = LLVMAddGlobal(g->mod, at, sym);
     LLVMSetInitializer(tab, LLVMConstNull(at));
-    LLVMSetSection(tab, TPOFF_SECTION);
+    LLVMSetSection(tab, section);
     LLVMSetAlignment(tab, 8);
   }
   LLVMValueRef v = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, tab, 8 * (uint64_t)k), "");
   LLVMSetVolatile(v, true);
   LLVMSetAlignment(v, 8);
   return v;
+}
+
+/* The tracepoint field table entry k (TPOFF_SECTION). */
+static LLVMValueRef tp_table(Gen *g, int k) {
+  return load_table(g, TPOFF_SYMBOL, TPOFF_SECTION, (unsigned)(2 * g->l->ntprefs), k);
 }
 
 LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault) {
@@ -180,23 +187,24 @@ LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrI
 
 /* ---- memory reads ----------------------------------------------------------------------- */
 
-/* An 8-byte stack slot in the function's entry block (allocas elsewhere
- * would be dynamic stack allocation, which BPF lacks). */
-static LLVMValueRef entry_slot(Gen *g) {
-  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b);
-  LLVMValueRef fn = LLVMGetBasicBlockParent(here);
-  LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
+/* A stack buffer of n bytes in the function's entry block (allocas
+ * elsewhere would be dynamic stack allocation, which BPF lacks);
+ * entry_slot: one of 8 bytes. */
+static LLVMValueRef entry_buf(Gen *g, unsigned n) {
+  LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(LLVMGetInsertBlock(g->b)));
   LLVMValueRef first = LLVMGetFirstInstruction(entry);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
   if (first)
     LLVMPositionBuilderBefore(b, first);
   else
     LLVMPositionBuilderAtEnd(b, entry);
-  LLVMValueRef slot = LLVMBuildAlloca(b, g->i64, "mem");
+  LLVMValueRef slot = LLVMBuildAlloca(b, LLVMArrayType(g->i64, n / 8), "stack");
   LLVMSetAlignment(slot, 8);
   LLVMDisposeBuilder(b);
   return slot;
 }
+
+static LLVMValueRef entry_slot(Gen *g) { return entry_buf(g, 8); }
 
 /* n + 1 clamped to [1, max], with branches the verifier follows. */
 static LLVMValueRef clamp_size(Gen *g, LLVMValueRef n, uint32_t max) {
@@ -223,20 +231,9 @@ static LLVMValueRef clamp_size(Gen *g, LLVMValueRef n, uint32_t max) {
 }
 
 /* Offset k of the kernel struct table (btfoff.c), which the loader fills
- * for the running kernel: a volatile load, so that nothing folds it. */
+ * for the running kernel. */
 static LLVMValueRef btf_offset(Gen *g, BtfOff k) {
-  LLVMValueRef tab = LLVMGetNamedGlobal(g->mod, BTFOFF_SYMBOL);
-  LLVMTypeRef at = LLVMArrayType(g->i64, BTFOFF__COUNT);
-  if (!tab) {
-    tab = LLVMAddGlobal(g->mod, at, BTFOFF_SYMBOL);
-    LLVMSetInitializer(tab, LLVMConstNull(at));
-    LLVMSetSection(tab, BTFOFF_SECTION);
-    LLVMSetAlignment(tab, 8);
-  }
-  LLVMValueRef v = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, tab, 8 * (uint64_t)k), "");
-  LLVMSetVolatile(v, true);
-  LLVMSetAlignment(v, 8);
-  return v;
+  return load_table(g, BTFOFF_SYMBOL, BTFOFF_SECTION, BTFOFF__COUNT, (int)k);
 }
 
 /* *(size bytes *)(base + off), zero-extended; *bad |= the read failed. */
@@ -340,20 +337,6 @@ static void put_hex(Gen *g, LLVMValueRef p, LLVMValueRef v) {
   }
 }
 
-/* A stack slot of n bytes in the entry block. */
-static LLVMValueRef entry_buf(Gen *g, unsigned n) {
-  LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(LLVMGetInsertBlock(g->b)));
-  LLVMValueRef first = LLVMGetFirstInstruction(entry);
-  LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
-  if (first)
-    LLVMPositionBuilderBefore(b, first);
-  else
-    LLVMPositionBuilderAtEnd(b, entry);
-  LLVMValueRef slot = LLVMBuildAlloca(b, LLVMArrayType(g->i64, n / 8), "stack");
-  LLVMSetAlignment(slot, 8);
-  LLVMDisposeBuilder(b);
-  return slot;
-}
 
 bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef ctl, const IrInst *i, LLVMValueRef dst,
                      uint32_t dst_size, LLVMValueRef *out) {
