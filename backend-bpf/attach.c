@@ -112,10 +112,12 @@ static int none(BattachSpec *s, const char *pp, const char *why) {
   return 0;
 }
 
-static const struct {
+typedef struct PerfName {
   const char *name;
   uint32_t config;
-} sw_events[] = {
+} PerfName;
+
+static const PerfName sw_events[] = {
     {"cpu_clock", PERF_COUNT_SW_CPU_CLOCK},
     {"task_clock", PERF_COUNT_SW_TASK_CLOCK},
     {"page_faults", PERF_COUNT_SW_PAGE_FAULTS},
@@ -138,24 +140,28 @@ static const struct {
     {"ref_cpu_cycles", PERF_COUNT_HW_REF_CPU_CYCLES},
 };
 
+enum { NSW = sizeof sw_events / sizeof *sw_events, NHW = sizeof hw_events / sizeof *hw_events };
+
+/* The config of the perf event called name in table t (n entries). */
+static bool perf_event_named(const PerfName *t, size_t n, const char *name, uint64_t *config) {
+  for (size_t j = 0; j < n; j++)
+    if (!strcmp(t[j].name, name)) {
+      *config = t[j].config;
+      return true;
+    }
+  return false;
+}
+
 /* perf.*: the event, then [.sample(N)|.hz(N)]. */
 static int parse_perf(const char *pp, Comp *c, int n, BattachSpec *s) {
   int k = 1;
   s->kind = BATT_PERF;
   s->period = 1000000;
-  if (n >= 3 && !strcmp(c[1].name, "sw")) {
-    s->perf_type = PERF_TYPE_SOFTWARE;
-    size_t j = 0;
-    while (j < sizeof sw_events / sizeof *sw_events && strcmp(sw_events[j].name, c[2].name)) j++;
-    if (j == sizeof sw_events / sizeof *sw_events) return none(s, pp, "unknown software perf event");
-    s->perf_config = sw_events[j].config;
-    k = 3;
-  } else if (n >= 3 && !strcmp(c[1].name, "hw")) {
-    s->perf_type = PERF_TYPE_HARDWARE;
-    size_t j = 0;
-    while (j < sizeof hw_events / sizeof *hw_events && strcmp(hw_events[j].name, c[2].name)) j++;
-    if (j == sizeof hw_events / sizeof *hw_events) return none(s, pp, "unknown hardware perf event");
-    s->perf_config = hw_events[j].config;
+  bool sw = n >= 3 && !strcmp(c[1].name, "sw"), hw = n >= 3 && !strcmp(c[1].name, "hw");
+  if (sw || hw) {
+    s->perf_type = sw ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
+    if (!perf_event_named(sw ? sw_events : hw_events, sw ? NSW : NHW, c[2].name, &s->perf_config))
+      return none(s, pp, sw ? "unknown software perf event" : "unknown hardware perf event");
     k = 3;
   } else if (n >= 3 && !strcmp(c[1].name, "type") && !strcmp(c[2].name, "config")) {
     uint64_t t, cf;
