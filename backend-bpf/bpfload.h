@@ -64,7 +64,18 @@ typedef struct BpfCtl {
   uint64_t skipped; /* handler hits skipped (not RUNNING) */
   int64_t wall_offset; /* CLOCK_REALTIME - CLOCK_BOOTTIME in ns, for gettimeofday_*() */
   int64_t target;      /* target(): the -c command's or -x process's pid (rt_target()), or 0 */
+  uint64_t woke_ns;    /* bpf_ktime_get_ns() of the last record that may wake the reader (BLAY_WAKE_NS) */
 } BpfCtl;
+
+/* Reader wake-ups.  A record wakes the reader (the kernel's adaptive rule:
+ * only when the reader has caught up) if no record asked to in the last
+ * BLAY_WAKE_NS; others commit with BPF_RB_NO_WAKEUP, so a fast producer
+ * costs one wake-up (an irq_work, an IPI in a VM) per interval rather than
+ * per record.  The reader, once woken, polls every BLAY_POLL_MS until a
+ * poll finds nothing: a record left without a wake-up was committed within
+ * BLAY_WAKE_NS of one, so that poll, which starts after the wake-up and
+ * lasts longer, finds it. */
+enum { BLAY_WAKE_NS = 1000000, BLAY_POLL_MS = 3 };
 
 typedef struct BlayHeader {
   uint32_t site;
@@ -315,7 +326,7 @@ void tfs_syscall_free(TfsSyscall *sc);
  * error messages quote, and the driver's session settings.  object.c has
  * the byte format. */
 
-enum { BOBJ_VERSION = 1 }; /* bump on any change to the format, the IR text form or the layout contract */
+enum { BOBJ_VERSION = 2 }; /* bump on any change to the format, the IR text form or the layout contract */
 
 typedef struct BobjSource {
   const char *path; /* as messages show it (NUL-terminated) */

@@ -54,9 +54,24 @@ LLVMValueRef bb_ringbuf_reserve(Gen *g, uint32_t size) {
   return bb_helper(g, BPF_FUNC_ringbuf_reserve, g->ptr, a, 3);
 }
 
-void bb_ringbuf_submit(Gen *g, LLVMValueRef rec) {
+/* Commits rec; the wake-up policy is BLAY_WAKE_NS's (bpfload.h), with the
+ * time of the last waking record in ctl. */
+void bb_ringbuf_submit(Gen *g, LLVMValueRef rec, LLVMValueRef ctl) {
+  LLVMValueRef now = bb_helper(g, BPF_FUNC_ktime_get_ns, g->i64, NULL, 0);
+  LLVMValueRef woke = bb_load64(g, ctl, offsetof(BpfCtl, woke_ns));
+  LLVMValueRef stale = LLVMBuildICmp(g->b, LLVMIntUGE, LLVMBuildSub(g->b, now, woke, ""), bb_c64(g, BLAY_WAKE_NS), "");
+  LLVMBasicBlockRef wake = bb_block(g, "rb.wake"), quiet = bb_block(g, "rb.quiet"), done = bb_block(g, "rb.done");
+  LLVMBuildCondBr(g->b, stale, wake, quiet);
+  LLVMPositionBuilderAtEnd(g->b, wake);
+  bb_store64(g, ctl, offsetof(BpfCtl, woke_ns), now);
   LLVMValueRef a[2] = {rec, bb_c64(g, 0)};
   bb_helper(g, BPF_FUNC_ringbuf_submit, g->voidt, a, 2);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, quiet);
+  LLVMValueRef b[2] = {rec, bb_c64(g, BPF_RB_NO_WAKEUP)};
+  bb_helper(g, BPF_FUNC_ringbuf_submit, g->voidt, b, 2);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, done);
 }
 
 void bb_atomic_add(Gen *g, LLVMValueRef p, LLVMValueRef v) {

@@ -399,7 +399,7 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
     LLVMValueRef frames = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, n, bb_c64(g, 0), ""), bb_c64(g, 0),
                                           LLVMBuildAShr(g->b, n, bb_c64(g, 3), ""), "");
     bb_store64(g, rec, offsetof(BlayHeader, aux), frames);
-    bb_ringbuf_submit(g, rec);
+    bb_ringbuf_submit(g, rec, ctl);
     LLVMBuildBr(g->b, done);
     LLVMPositionBuilderAtEnd(g->b, done);
     return true;

@@ -219,7 +219,7 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
     else
       fn_str_copy(F, bb_gep(g, rec, a->off), iargs ? fn_str_bound(F, iargs[k]) : a->size, args[k]);
   }
-  bb_ringbuf_submit(g, rec);
+  bb_ringbuf_submit(g, rec, F->ctl);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
 }

@@ -61,7 +61,7 @@ LLVMValueRef bb_map_delete(Gen *g, int map, LLVMValueRef key);                  
 LLVMValueRef bb_read_str(Gen *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src); /* kernel_str; i64 */
 LLVMValueRef bb_read_kernel(Gen *g, LLVMValueRef dst, uint32_t size, LLVMValueRef src);
 LLVMValueRef bb_ringbuf_reserve(Gen *g, uint32_t size); /* ptr or null */
-void bb_ringbuf_submit(Gen *g, LLVMValueRef rec);
+void bb_ringbuf_submit(Gen *g, LLVMValueRef rec, LLVMValueRef ctl);
 void bb_atomic_add(Gen *g, LLVMValueRef p, LLVMValueRef v);
 LLVMValueRef bb_gep(Gen *g, LLVMValueRef base, uint64_t off); /* byte offset */
 LLVMValueRef bb_gep_var(Gen *g, LLVMValueRef base, LLVMValueRef off);

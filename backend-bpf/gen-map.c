@@ -12,8 +12,29 @@
 #include "gen-fn.h"
 
 #include <linux/bpf.h>
+#include <string.h>
 
 /* ---- maps ---------------------------------------------------------------------------------------- */
+
+/* The bytes of v's buffer known to be zero after its NUL (so a plain copy
+ * of them makes a canonical key), or 0: execname() comes from
+ * bpf_get_current_comm, which pads the buffer it fills. */
+static uint32_t str_padded(Fn *F, const IrInst *v) {
+  if (v->op != IR_BUILTIN || strcmp(((const IrBuiltin *)v->aux)->name, "execname")) return 0;
+  return fn_str_bound(F, v) < 16 ? fn_str_bound(F, v) : 16;
+}
+
+/* Copies string v into the size-byte slot at base + off of a key or value
+ * buffer (base 8-aligned, as scratch regions are): a plain copy when v is
+ * known zero-padded and fits, else a bounded string read. */
+static void slot_str(Fn *F, LLVMValueRef base, uint32_t off, uint32_t size, const IrInst *v) {
+  Gen *g = F->g;
+  uint32_t n = str_padded(F, v);
+  if (n && n <= size)
+    LLVMBuildMemCpy(g->b, bb_gep(g, base, off), off % 8 ? 1 : 8, V(v), 8, bb_c64(g, n));
+  else
+    fn_str_copy(F, bb_gep(g, base, off), size, V(v));
+}
 
 LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int obj) {
   Gen *g = F->g;
@@ -31,7 +52,7 @@ LLVMValueRef fn_build_key(Fn *F, const IrGlobal *ig, IrInst *const *args, int ob
     if (ml->key_type[k] == RT_LONG)
       bb_store64(g, key, ml->key_off[k], V(args[k]));
     else
-      fn_str_copy(F, bb_gep(g, key, ml->key_off[k]), ml->key_len[k], V(args[k]));
+      slot_str(F, key, ml->key_off[k], ml->key_len[k], args[k]);
   }
   return key;
 }
@@ -126,7 +147,7 @@ void map_emit_set(Fn *F, const IrInst *i) {
   LLVMValueRef val = fn_val_buf(F, ml->val_size);
   const IrInst *v = i->args[i->nargs - 1];
   if (v->type == IR_STR)
-    fn_str_copy(F, val, ml->val_size, V(v));
+    slot_str(F, val, 0, ml->val_size, v);
   else
     bb_store64(g, val, 0, V(v));
   LLVMValueRef r = bb_map_update(g, g->gmap[ig->id], key, val, BPF_ANY);

@@ -746,8 +746,9 @@ static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
   s->batch = 0;
   bool ended = ir_session_started(is) != 0; /* -c: the command runs from here */
   int64_t deadline = s->o.timeout_ms > 0 ? now_ms() + s->o.timeout_ms : 0;
+  bool polling = false; /* BLAY_POLL_MS: records may be waiting without a wake-up */
   while (!ended && !s->stop && !s->exit_seen && ir_session_running(is)) {
-    int wait = 1000;
+    int wait = polling ? BLAY_POLL_MS : 1000;
     if (deadline) {
       int64_t left = deadline - now_ms();
       if (left <= 0) break;
@@ -762,7 +763,9 @@ static void phase_run(void *ctx, IrSession *is, IrInterp *in) {
       if (got[k].data.u32 == EV_TARGET) ended = true; /* its events are all in the ring by now */
     }
     s->batch = 0;
-    if (!hold) ring_buffer__consume(s->rb);
+    int got_records = hold ? 0 : ring_buffer__consume(s->rb);
+    /* poll on after a wake-up or a record; stop after a quiet full-length poll */
+    polling = got_records != 0 || n > 0;
     if (ir_session_flush(is) != 0) break;
     if (sig) {
       struct signalfd_siginfo si;

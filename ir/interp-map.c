@@ -52,6 +52,26 @@ int ir_global_stat_desc(const IrModule *m, const IrGlobal *g, int obj, RtStatDes
            : rt_stat_desc_init(out, RT_HIST_NONE, 0, 0, 0, shift, err);
 }
 
+/* Which argument of i gives key column col a value to store or match, or
+ * -1: a foreach without a slice on col and a delete with a wildcard there
+ * match any stored key, and clear and hist.str take no key. */
+static int key_arg(const IrInst *i, int col) {
+  uint32_t before = col < 32 ? (1u << col) - 1 : 0xffffffffu;
+  switch (i->op) {
+  case IR_ITER_BEGIN: {
+    const IrSort *s = i->aux;
+    if (!s || !(s->slice >> col & 1)) return -1;
+    return (s->has_limit ? 1 : 0) + __builtin_popcount(s->slice & before);
+  }
+  case IR_MAP_DELETE:
+    if ((uint64_t)i->imm >> col & 1) return -1;
+    return col - __builtin_popcount((uint32_t)i->imm & before);
+  case IR_MAP_CLEAR:
+  case IR_HIST_STR: return -1;
+  default: return col;
+  }
+}
+
 /* The bytes a string key column (col >= 0) or the string value (col < 0)
  * of g needs: the largest str_bound of the strings the module's
  * instructions use there, lookups included (a longer lookup key must not
@@ -65,8 +85,8 @@ static uint32_t str_slot(const IrModule *m, const IrGlobal *g, int col) {
         if (!(ir_op_flags(i->op) & IRF_GLOBAL) || i->g != g) continue;
         const IrInst *v = NULL;
         if (col >= 0) {
-          if (i->op == IR_ITER_BEGIN || i->op == IR_MAP_DELETE) return 0;
-          if (i->op != IR_MAP_CLEAR && i->op != IR_HIST_STR && col < i->nargs) v = i->args[col];
+          int at = key_arg(i, col);
+          if (at >= 0 && at < i->nargs) v = i->args[at];
         } else if (i->op == IR_MAP_SET) {
           v = i->args[i->nargs - 1];
         }

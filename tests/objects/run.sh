@@ -106,7 +106,7 @@ expect "truncated object" 1 "" "cut.o: it" "$run" "$tmp/cut.o"
 off=$(grep -obUaP 'STAPJIT\x00' "$tmp/gv.bpf.o" | head -n 1 | cut -d: -f1)
 cp "$tmp/gv.bpf.o" "$tmp/v9.o"
 printf '\x09' | dd of="$tmp/v9.o" bs=1 seek=$((off + 8)) conv=notrunc 2>/dev/null
-expect "other version" 1 "" "v9.o: it is a stapjit object of format version 9, and this program reads version 1" \
+expect "other version" 1 "" "v9.o: it is a stapjit object of format version 9, and this program reads version" \
   "$run" "$tmp/v9.o"
 expect "not ELF" 1 "" "gvars.stp: not an ELF file" "$run" gvars.stp
 expect "missing" 1 "" "nothing.o: No such file or directory" "$run" "$tmp/nothing.o"

@@ -102,6 +102,20 @@ run() {
   elapsed=$(($(now_ms) - t0))
 }
 
+# busy SECONDS: a spinning process pinned to each online CPU for SECONDS.
+# A tickless kernel stops an idle CPU's tick, and with it timer.profile and
+# cpu-clock samples there (bpftrace's profile:hz sees the same), so the
+# per-CPU cases keep every CPU busy while they count.
+busy() {
+  local c
+  busy_pids=()
+  for c in $(seq 0 $(($(getconf _NPROCESSORS_ONLN) - 1))); do
+    taskset -c "$c" timeout "$1" sh -c 'while :; do :; done' &
+    busy_pids+=($!)
+  done
+}
+unbusy() { kill "${busy_pids[@]}" 2>/dev/null; wait "${busy_pids[@]}" 2>/dev/null; busy_pids=(); }
+
 # ---- running in the background, and what it leaves attached ------------------
 
 # start ARGS...: stapjit ARGS in the background (bgpid).
@@ -240,10 +254,12 @@ case_timer_profile() {
   local hz ncpu
   hz=$(kernel_hz)
   ncpu=$(getconf _NPROCESSORS_ONLN)
+  busy 4
   run -- -T 2 -e 'global n
     probe timer.profile.tick { n[cpu()]++ }
     probe end { foreach (c in n) { cpus++; if (n[c] < low || !low) low = n[c]; if (n[c] > high) high = n[c] }
                 printf("cpus=%d\nlow=%d\nhigh=%d\n", cpus, low, high) }'
+  unbusy
   check "exit status $rc" test "$rc" -eq 0
   check "CPUs that ran timer.profile.tick: $(value cpus), expected $ncpu" test "$(value cpus)" = "$ncpu"
   check "fewest ticks on a CPU over 2 s: $(value low) (skipped: $(skipped)), expected $((2 * hz))" \
@@ -259,6 +275,7 @@ perf_case() {
   ncpu=$(getconf _NPROCESSORS_ONLN)
   hz=$(kernel_hz)
   # timer.profile.tick on the same CPUs is the reference for the ratio.
+  busy 4
   run -- -T 2 -e "global n, tick
     probe $pp { n[cpu()]++ }
     probe timer.profile.tick { tick[cpu()]++ }
@@ -267,6 +284,7 @@ perf_case() {
                                    r = tick[c] ? 100 * n[c] / tick[c] : 0; if (r < worst) worst = r
                                    if (r > best) best = r }
                 printf(\"cpus=%d\\nlow=%d\\nhigh=%d\\nworst=%d\\nbest=%d\\n\", cpus, low, high, worst, best) }"
+  unbusy
   local want=$((100000 / hz)) # 100 * (1000 samples/s) / (HZ ticks/s)
   check "$pp: exit status $rc" test "$rc" -eq 0
   check "$pp: CPUs: $(value cpus), expected $ncpu" test "$(value cpus)" = "$ncpu"
@@ -482,6 +500,27 @@ case_lost() {
 }
 
 # ---- errors -----------------------------------------------------------------------
+
+# Records reach the output while stapjit runs, whatever the rate: a burst
+# (most records commit without waking the reader) arrives in full soon after
+# it ends, and so does a single record after a quiet spell.
+case_burst() {
+  local n=5000
+  start -e "$RUNNING"'
+    global n
+    probe kernel.trace("syscalls:sys_enter_getppid") { if (execname() == "live_helper") printf("line %d\n", ++n) }'
+  check "reached RUNNING" wait_line running
+  "$helper" getppid "$n"
+  check "burst of $n: the last line arrived while stapjit runs" wait_line "line $n"
+  check "burst of $n: all lines, in order" \
+    eval 'test "$(grep -c "^line " "$tmp/out")" -eq $n && test "$(grep "^line " "$tmp/out" | sed -n "${n}p")" = "line $n"'
+  sleep 0.5
+  "$helper" getppid 1
+  check "one record after a quiet spell arrives" wait_line "line $((n + 1))"
+  kill -INT "$bgpid"
+  finish
+  check "exit status $rc" test "$rc" -eq 0
+}
 
 case_errors() {
   run 20 -- -e 'probe kernel.trace("nosuch:thing") { printf("x\n") }'
