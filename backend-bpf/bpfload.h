@@ -119,6 +119,20 @@ typedef struct BlayGlobal {
   RtMapLayout *mlay;  /* arrays: per object */
 } BlayGlobal;
 
+/* Kernel.trace probes that share one program (merge.c). */
+typedef struct BlayGroup {
+  int rep;              /* index in m->probes of the probe whose program runs (members[0]) */
+  int n;                /* members; member j attaches with cookie j */
+  int *members;         /* indexes in m->probes */
+  int nparams;          /* the i64 constants whose values differ between members */
+  const IrInst **params; /* those constants, in rep's handler */
+  int64_t *values;      /* member j's value of param p: values[j * nparams + p] */
+  int64_t *site_shift;  /* member j's site numbers: rep's + site_shift[j] */
+} BlayGroup;
+
+/* Groups smaller than this compile one program per probe (merge.c says why). */
+enum { BLAY_MERGE_MIN = 8 };
+
 typedef struct BpfLayout {
   const IrModule *m;
   BlaySite *sites; /* the site number is the index */
@@ -128,12 +142,21 @@ typedef struct BpfLayout {
   struct BlayTpRef *tprefs; /* the `$field` reads of tracepoint probes (blay_tp_refs) */
   int ntprefs;
   int64_t maxstringlen;
+  BlayGroup *groups;  /* merged probes (merge.c) */
+  int ngroups;
+  int *probe_group;   /* by index in m->probes: its group, or -1 */
+  int *probe_member;  /* by index in m->probes: its ordinal (cookie) in its group */
 } BpfLayout;
 
 /* Computes the layout of m's kernel probes; NULL with a diagnostic on a
  * construct the layout cannot express (or ENOMEM).  Free with blay_free. */
 BpfLayout *blay_new(const IrModule *m, DiagList *diag);
 void blay_free(BpfLayout *l);
+/* Groups m's mergeable probes (merge.c; blay_new calls it). */
+int blay_merge(BpfLayout *l);
+void blay_merge_free(BpfLayout *l);
+/* The group of probe (an index in m->probes) and its ordinal there, or NULL. */
+const BlayGroup *blay_group_of(const BpfLayout *l, int probe, int *member);
 /* The site of inst, or -1. */
 int blay_site_of(const BpfLayout *l, const IrInst *inst);
 /* Bytes a string value of inst occupies in a record or a slot. */
@@ -326,7 +349,7 @@ void tfs_syscall_free(TfsSyscall *sc);
  * error messages quote, and the driver's session settings.  object.c has
  * the byte format. */
 
-enum { BOBJ_VERSION = 2 }; /* bump on any change to the format, the IR text form or the layout contract */
+enum { BOBJ_VERSION = 3 }; /* bump on any change to the format, the IR text form or the layout contract */
 
 typedef struct BobjSource {
   const char *path; /* as messages show it (NUL-terminated) */

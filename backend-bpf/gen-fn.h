@@ -113,6 +113,9 @@ typedef struct Fn {
   SrcLoc loc; /* of the instruction being emitted */
   bool failed;
   LLVMValueRef fail_aux, fail_code; /* set around a fail_if whose message quotes run-time values */
+  const BlayGroup *grp;      /* the merged probes this program runs for (merge.c), or NULL */
+  int *param_of;             /* grp: by instruction id, its column in the member's table row, or -1 */
+  uint32_t param_off;        /* grp: the member's constants in scratch, then its site shift */
 } Fn;
 
 /* The LLVM value of IR value i where the builder is now (in the function

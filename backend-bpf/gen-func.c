@@ -203,7 +203,14 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
   bb_atomic_add(g, bb_gep(g, F->ctl, offsetof(BpfCtl, lost)), bb_c64(g, 1));
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, ok);
-  bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
+  if (F->grp) { /* this member's own site */
+    LLVMValueRef shift = bb_load64(g, F->scratch, F->param_off + 8 * (uint32_t)F->grp->nparams);
+    LLVMValueRef st = LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, LLVMBuildAdd(g->b, shift, bb_c64(g, site), ""), g->i32, ""),
+                                     bb_gep(g, rec, offsetof(BlayHeader, site)));
+    LLVMSetAlignment(st, 4);
+  } else {
+    bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
+  }
   if (F->fail_code) {
     LLVMValueRef st = LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, F->fail_code, g->i32, ""),
                                      bb_gep(g, rec, offsetof(BlayHeader, code)));
@@ -537,7 +544,10 @@ static void emit_inst(Fn *F, const IrInst *i) {
   fn_set_loc(F, i->loc);
   LLVMValueRef v = NULL;
   switch (i->op) {
-  case IR_CONST_I64: v = bb_c64(g, i->imm); break;
+  case IR_CONST_I64:
+    v = F->param_of && F->param_of[i->id] >= 0 ? bb_load64(g, F->scratch, F->param_off + 8 * (uint32_t)F->param_of[i->id])
+                                               : bb_c64(g, i->imm);
+    break;
   case IR_CONST_BOOL: v = LLVMConstInt(g->i1, i->imm != 0, false); break;
   case IR_CONST_STR: v = emit_const_str(F, i); break;
   case IR_COPY:
@@ -683,6 +693,7 @@ static void scratch_layout(Fn *F) {
   F->actions_off = fn_scratch_alloc(F, 8);
   F->exit_off = fn_scratch_alloc(F, 8);
   F->errmsg_off = fn_scratch_alloc(F, (uint32_t)g->l->maxstringlen);
+  if (F->grp) F->param_off = fn_scratch_alloc(F, 8 * (uint32_t)(F->grp->nparams + 1));
   for (int k = 0; k < F->f->nslots; k++)
     F->slots[k] = fn_scratch_alloc(F, F->f->slots[k] == IR_STR ? (uint32_t)g->l->maxstringlen : 8);
   re_layout(F);
@@ -693,6 +704,39 @@ static void scratch_layout(Fn *F) {
         F->tok_start = fn_scratch_alloc(F, 8);
         break;
       }
+}
+
+/* A merged program: which member runs (the attachment's cookie), and that
+ * member's row of the group's table (its constants, then its site shift)
+ * into scratch at param_off, where every function of the handler reads it. */
+static void member_row(Fn *F, LLVMBasicBlockRef out) {
+  Gen *g = F->g;
+  const BlayGroup *grp = F->grp;
+  uint32_t w = (uint32_t)grp->nparams + 1;
+  LLVMTypeRef t = LLVMArrayType(g->i64, (unsigned)grp->n * w);
+  LLVMValueRef *cells = malloc(sizeof *cells * (size_t)grp->n * w);
+  if (!cells) {
+    F->failed = true;
+    return;
+  }
+  for (int j = 0; j < grp->n; j++) {
+    for (int p = 0; p < grp->nparams; p++) cells[j * w + p] = bb_c64(g, grp->values[j * grp->nparams + p]);
+    cells[j * w + w - 1] = bb_c64(g, grp->site_shift[j]);
+  }
+  LLVMValueRef tab = LLVMAddGlobal(g->mod, t, "");
+  LLVMSetInitializer(tab, LLVMConstArray(g->i64, cells, (unsigned)grp->n * w));
+  free(cells);
+  LLVMSetGlobalConstant(tab, true);
+  LLVMSetLinkage(tab, LLVMPrivateLinkage);
+  LLVMSetSection(tab, ".rodata");
+  LLVMSetAlignment(tab, 8);
+  LLVMValueRef a[1] = {F->ctxp};
+  LLVMValueRef j = bb_helper(g, BPF_FUNC_get_attach_cookie, g->i64, a, 1);
+  LLVMBasicBlockRef in = bb_block(g, "member");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntUGE, j, bb_c64(g, grp->n), ""), out, in);
+  LLVMPositionBuilderAtEnd(g->b, in);
+  LLVMValueRef row = LLVMBuildGEP2(g->b, g->i8, tab, &(LLVMValueRef){LLVMBuildMul(g->b, j, bb_c64(g, 8 * w), "")}, 1, "");
+  for (uint32_t p = 0; p < w; p++) bb_store64(g, F->scratch, F->param_off + 8 * p, bb_load64(g, row, 8 * p));
 }
 
 static void prologue(Fn *F) {
@@ -724,6 +768,7 @@ static void prologue(Fn *F) {
     }
   }
   fn_enter(F, -1);
+  if (F->grp) member_row(F, out);
   bb_store64(g, s->scratch, F->actions_off, bb_c64(g, g->o->maxaction > 0 ? g->o->maxaction : 1000));
   LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), fn_scratch_at(F, F->errmsg_off));
   if (F->re_str) bb_store64(g, s->scratch, F->re_ok, bb_c64(g, 0)); /* no match yet in this hit */
@@ -770,6 +815,7 @@ static int fn_alloc(Fn *F) {
 }
 
 static void fn_free(Fn *F) {
+  free(F->param_of);
   free(F->vals);
   free(F->obj);
   free(F->soff);
@@ -816,13 +862,21 @@ static void emit_blocks(Fn *F) {
   arena_free(a);
 }
 
-int gen_handler(Gen *g, const IrProbe *p, const char *sec) {
+int gen_handler(Gen *g, const IrProbe *p, const BlayGroup *grp, const char *sec) {
   const IrFunc *f = p->handler;
-  Fn fs = {.g = g, .p = p, .f = f, .cur_loop = -1}, *F = &fs;
+  Fn fs = {.g = g, .p = p, .f = f, .cur_loop = -1, .grp = grp}, *F = &fs;
   int rc = 0;
   if (fn_alloc(F) != 0) {
     rc = -ENOMEM;
     goto out;
+  }
+  if (grp) {
+    if (!(F->param_of = malloc(sizeof *F->param_of * (size_t)(f->next_id + 1)))) {
+      rc = -ENOMEM;
+      goto out;
+    }
+    for (int k = 0; k <= f->next_id; k++) F->param_of[k] = -1;
+    for (int k = 0; k < grp->nparams; k++) F->param_of[grp->params[k]->id] = k;
   }
   char name[64];
   snprintf(name, sizeof name, "probe_%d", p->index);

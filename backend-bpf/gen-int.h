@@ -106,6 +106,6 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
 /* ---- gen-func.c ------------------------------------------------------------------------ */
 
 /* Emits the handler of kernel probe p as a program in section sec. */
-int gen_handler(Gen *g, const IrProbe *p, const char *sec);
+int gen_handler(Gen *g, const IrProbe *p, const BlayGroup *grp, const char *sec);
 
 #endif

@@ -300,8 +300,11 @@ __attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, con
       gen_error(&g, p->handler->loc, "%s", spec.kind == BATT_NONE ? spec.why : "cannot parse the probe point");
       continue;
     }
+    int member = 0;
+    const BlayGroup *grp = blay_group_of(g.l, k, &member);
+    if (member > 0) continue; /* its group's program runs for it */
     char sec[256];
-    rc = gen_handler(&g, p, battach_section(&spec, sec, sizeof sec));
+    rc = gen_handler(&g, p, grp, battach_section(&spec, sec, sizeof sec));
   }
   if (!rc && !g.nerrors) {
     /* The scratch map's value is the largest handler's need. */

@@ -140,6 +140,7 @@ BpfLayout *blay_new(const IrModule *m, DiagList *diag) {
         if (kind >= 0) rc = add_site(l, &cap, i, kind);
       }
   }
+  if (!rc) rc = blay_merge(l);
   if (!rc) {
     l->tprefs = blay_tp_refs(m, &l->ntprefs);
     if (!l->tprefs && l->ntprefs) rc = -ENOMEM;
@@ -154,6 +155,7 @@ BpfLayout *blay_new(const IrModule *m, DiagList *diag) {
 
 void blay_free(BpfLayout *l) {
   if (!l) return;
+  blay_merge_free(l);
   for (int k = 0; k < l->nsites; k++) free(l->sites[k].args);
   free(l->sites);
   for (int k = 0; l->globals && k < l->m->nglobals; k++) {

@@ -506,6 +506,7 @@ static int keep_pfd(BpfSession *s, int fd) {
 typedef struct TpAttach {
   BpfSession *s;
   struct bpf_program *prog;
+  uint64_t cookie; /* the probe's ordinal in its merged group (merge.c), else 0 */
   int n;
   int rc;
   char failed[200];
@@ -513,7 +514,8 @@ typedef struct TpAttach {
 
 static int attach_tp_one(void *ctx, const char *system, const char *name) {
   TpAttach *t = ctx;
-  struct bpf_link *lk = bpf_program__attach_tracepoint(t->prog, system, name);
+  LIBBPF_OPTS(bpf_tracepoint_opts, o, .bpf_cookie = t->cookie);
+  struct bpf_link *lk = bpf_program__attach_tracepoint_opts(t->prog, system, name, &o);
   if (!lk) {
     t->rc = -errno;
     snprintf(t->failed, sizeof t->failed, "%s:%s", system, name);
@@ -590,8 +592,10 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
   for (int k = 0; k < s->m->nprobes; k++) {
     const IrProbe *p = s->m->probes[k];
     if (p->site != IR_SITE_KERNEL) continue;
+    int member = 0;
+    const BlayGroup *grp = blay_group_of(s->l, k, &member);
     char name[64];
-    snprintf(name, sizeof name, "probe_%d", p->index);
+    snprintf(name, sizeof name, "probe_%d", grp ? s->m->probes[grp->rep]->index : p->index);
     struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
     BattachSpec sp;
     if (!prog || battach_parse(p->pp, &sp) != 0) {
@@ -606,7 +610,7 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
       fprintf(err, "ERROR: %s\n", sp.why);
       return -1;
     }
-    TpAttach t = {.s = s, .prog = prog};
+    TpAttach t = {.s = s, .prog = prog, .cookie = (uint64_t)member};
     char pat[200];
     snprintf(pat, sizeof pat, "%s:%s", sp.system, sp.event);
     int rc = tfs_event_glob(pat, attach_tp_one, &t);

@@ -205,6 +205,33 @@ case_tracepoint() {
   check "all getppid calls include the command's" test "$(value all_ok)" = 1
 }
 
+# Probes whose bodies differ only in constants share one BPF program
+# (backend-bpf/merge.c): each must still count with its own constants, and
+# an error in each must name its own line.
+case_merged() {
+  local script k tp lines
+  script='global c, t'
+  k=0
+  for tp in enter_getppid enter_getpgid enter_getsid enter_sethostname enter_acct enter_syncfs enter_vhangup \
+    enter_setdomainname exit_getppid; do
+    k=$((k + 1))
+    script+="
+probe kernel.trace(\"syscalls:sys_$tp\") { if (pid() == target()) { c[$k] += $k; if (++t[$k] == 3) error(\"boom\") } }"
+  done
+  script+='
+probe end { foreach (k in c+) printf("c%d=%d\n", k, c[k]) }'
+  printf '%s\n' "$script" >"$tmp/merged.stp"
+  (cd "$tmp" && "$stapjit" -p4 --dump-asm merged.stp) >"$tmp/asm" 2>&1
+  check "9 probes, one program: $(grep -c '^probe_[0-9]*:' "$tmp/asm") in --dump-asm" \
+    test "$(grep -c '^probe_[0-9]*:' "$tmp/asm")" = 1
+  run -- -DMAXERRORS=20 -c "$helper getppid 100" "$tmp/merged.stp"
+  check "exit status $rc, expected 1 (the run had errors)" test "$rc" -eq 1
+  check "getppid entry, the group's first probe: c[1]=$(value c1), expected 100" test "$(value c1)" = 100
+  check "getppid exit, its last: c[9]=$(value c9), expected 900" test "$(value c9)" = 900
+  lines=$(grep -o 'merged.stp:[0-9]*' "$tmp/err" | sort -u | tr '\n' ' ')
+  check "an error in each, on its own line: $lines" test "$lines" = "merged.stp:10 merged.stp:2 "
+}
+
 case_tracepoint_wildcard() {
   run -- -c "$helper getppid 700" -e 'global n, both, name
     probe kernel.trace("syscalls:sys_enter_getpp*") { if (pid() == target()) n++ }
