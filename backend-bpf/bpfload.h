@@ -307,7 +307,8 @@ const TfsField *tfs_event_field(const TfsEvent *ev, const char *name);
 
 /* Walks the events that kernel.trace(pattern) names, in (system, name)
  * order: pattern is "SYS:EVENT" with fnmatch globs in either part, or
- * "EVENT" alone for any system.  Reads only available_events.  fn returns 0
+ * "EVENT" alone for any system.  Reads only available_events (a pattern
+ * without globs, only its event's directory).  fn returns 0
  * to go on; anything else stops the walk and is returned (keep it negative
  * to tell it from a count).  Returns the number of events passed to fn (0
  * when none matched), -EINVAL for an empty part, or -errno. */

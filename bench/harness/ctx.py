@@ -6,6 +6,7 @@ not, stop the tracer and read its peak RSS).
 A case never talks to a tracer another way, so that every tool is started,
 waited for and stopped identically.
 """
+import hashlib
 import os
 import subprocess
 import time
@@ -39,9 +40,13 @@ class Ctx:
     # -- scripts and tracers ------------------------------------------------
 
     def script(self, tracer, text):
-        """Writes text to a fresh file with the tracer's extension; returns its path."""
+        """Writes text to a file named by its content, with the tracer's
+        extension; returns its path.  The same text gets the same path, so
+        a run with stapjit's cache can find the object of an earlier one
+        (the path is part of what the object depends on: its line info)."""
         self._n += 1
-        path = os.path.join(self.tmpdir, f"s{self._n}.{tracer.lang}")
+        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+        path = os.path.join(self.tmpdir, f"s-{digest}.{tracer.lang}")
         with open(path, "w") as f:
             f.write(text)
         return path

@@ -33,8 +33,14 @@ class Stapjit(Tracer):
         super().__init__("stapjit", "stapjit", "stp")
         self.path = os.path.abspath(path)
 
+    # Every run compiles (--disable-cache), as bpftrace always does, unless
+    # a case asks for the cached path with this pseudo-flag (stripped here).
+    CACHED = "@cached"
+
     def argv(self, script, out=None, flags=()):
-        return [self.path, *flags, *(["-o", out] if out else []), script]
+        cache = [] if self.CACHED in flags else ["--disable-cache"]
+        flags = [f for f in flags if f != self.CACHED]
+        return [self.path, *cache, *flags, *(["-o", out] if out else []), script]
 
     def detect(self):
         if not os.access(self.path, os.X_OK):
