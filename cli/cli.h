@@ -43,8 +43,25 @@ const char *cli_limit_name(CliLimit l);
 /* Passes as stap numbers them; CLI_PASS_RUN is what no -p means. */
 enum { CLI_PASS_PARSE = 1, CLI_PASS_ELABORATE, CLI_PASS_TRANSLATE, CLI_PASS_COMPILE, CLI_PASS_RUN };
 
+/* The cache of compiled objects (cache.c). */
+typedef enum CliCacheMode {
+  CLI_CACHE_ON,      /* read and write */
+  CLI_CACHE_OFF,     /* --disable-cache: neither */
+  CLI_CACHE_POISON,  /* --poison-cache: write, never read */
+} CliCacheMode;
+
+/* -l and -L (list.c). */
+typedef enum CliList {
+  CLI_LIST_NONE,
+  CLI_LIST_POINTS, /* -l PROBE: the matching probe points */
+  CLI_LIST_VARS,   /* -L PROBE: the same with their variables */
+} CliList;
+
 typedef struct CliOptions {
   int last_pass;                /* -p NUM: 1..5; CLI_PASS_RUN by default */
+  CliList list;                 /* -l/-L PROBE: list instead of running (passes 1 and 2 only) */
+  const char *list_probe;       /* ... PROBE as given */
+  char *list_script;            /* ... "probe PROBE {}" (malloc'd), which script_text points to */
   int verbose;                  /* number of -v */
   const char *script_text;      /* -e SCRIPT, or NULL */
   const char *script_path;      /* FILE or "-" (stdin); NULL with -e */
@@ -63,6 +80,8 @@ typedef struct CliOptions {
   bool warnings_off;            /* -w */
   const char *output_path;      /* -o FILE: where the script's output goes, or NULL (stdout) */
   bool no_global_var_display;   /* --no-global-var-display */
+  CliCacheMode cache;           /* --disable-cache, --poison-cache (cache.c) */
+  bool clean_cache;             /* --clean-cache: prune the cache and exit */
   const char *dump_ir;          /* --dump-ir[=PASS]: a pass name, "all", "" (the final IR), or NULL */
   bool dump_llvm;               /* --dump-llvm: print the LLVM IR of the kernel probes */
   bool dump_asm;                /* --dump-asm: print their BPF assembly */
@@ -124,6 +143,18 @@ const char *cli_kconfig_lookup(void *ctx, const char *name);
  * been looked up yet. */
 const char *cli_kconfig_source(const CliKconfig *k);
 
+/* list.c: -l and -L, after passes 1 and 2 ran on o->list_script (with
+ * o->unoptimized, so that every derived probe and alias variable is kept):
+ * prints on stdout, sorted and without repeats, the probe points that the
+ * script's probe resolved to, expanding kernel.trace globs from tracefs and
+ * kernel.function / kprobe.function globs from BTF and kallsyms, and with
+ * -L each point's variables.  Problems that keep a point from being listed
+ * at all (no tracefs, no BTF, a pattern BTF cannot answer) are added to
+ * s->diag for the driver to print.  Returns 0 when at least one point was
+ * printed and nothing was reported, else -1. */
+struct FeSession;
+int cli_list(struct FeSession *s, const CliOptions *o);
+
 /* syscalls.c: tapset text with the syscall.NAME[.return] aliases of the
  * syscalls matching any of the globs, from the running kernel's tracepoints;
  * *count gets how many.  malloc'd; NULL with errno when tracefs cannot be
@@ -139,5 +170,18 @@ bool cli_is_installed(void);
  * when the module cannot be loaded. */
 int cli_bpfgen_compile(const IrModule *m, const BpfLayout *l, const BpfGenOptions *o, BpfObjectImage *img,
                        DiagList *diag);
+/* The same through the cache of compiled objects (cache.c): *cached names
+ * the file a hit came from ("" when compiled). */
+int cli_bpfgen_compile_cached(const IrModule *m, const BpfLayout *l, const BpfGenOptions *o, CliCacheMode mode,
+                              BpfObjectImage *img, char *cached, size_t len, DiagList *diag);
+
+/* ---- cache.c: compiled objects kept between runs ---------------------------------------- */
+
+int cli_cache_dir(char *buf, size_t len); /* $SYSTEMTAP_DIR/cache/stapjit */
+/* The object's name: a hash of what the generator's output depends on. */
+int cli_cache_key(const IrModule *m, const BpfGenOptions *go, const char *genpath, char key[33]);
+int cli_cache_get(const char *key, BpfObjectImage *img, char *path, size_t len); /* 0, or -errno (a miss) */
+int cli_cache_put(const char *key, const BpfObjectImage *img); /* then prunes to the size limit */
+int cli_cache_clean(void); /* --clean-cache: prune to cache_mb_limit */
 
 #endif

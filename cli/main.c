@@ -6,6 +6,8 @@
  * verifying); -p3 and --dump-ir print IR.  Pass 5 runs a script whose
  * probes all run on the host (begin, end, error, never) with the
  * interpreter's session (run.h); kernel probes wait for a backend.
+ * -l and -L run passes 1 and 2 on "probe PROBE {}" and hand the result to
+ * list.c, holding pass 2's messages back as stap does in listing mode.
  * The passes themselves live in their components; this file only sequences
  * them and owns what the user sees on stderr.  It must not reach into a
  * component's internals (frontend.h, ir.h, run.h and runtime.h only), and
@@ -22,6 +24,7 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -126,7 +129,7 @@ static int load_syscall_aliases(FeSession *s) {
     const AstProbe *p = s->user->probes.items[k];
     for (int j = 0; j < p->npoints; j++) {
       const AstProbePoint *pt = p->points[j];
-      if (!pt->ncomps || strcmp(pt->comps[0].name, "syscall") != 0) continue;
+      if (!pt->ncomps || fnmatch(pt->comps[0].name, "syscall", 0) != 0) continue;
       const char *pat = pt->ncomps > 1 && !strchr(pt->comps[1].name, '{') ? pt->comps[1].name : "*";
       if (!strcmp(pat, "**")) pat = "*";
       if (n < MAXPAT) pats[n++] = pat;
@@ -156,6 +159,24 @@ static int run_pass2(FeSession *s, const CliOptions *o, const Diag **mark) {
   if (o->verbose) print_pass2_line(s, &c);
   if (failed) fputs("Pass 2: analysis failed.  [man error::pass2]\n", stderr);
   return failed ? -1 : 0;
+}
+
+/* -l / -L: pass 2 whose messages stap shows only with -vv ("in listings
+ * mode, error messages are normally suppressed": a point that resolves to
+ * nothing just lists nothing), then the listing (list.c), whose own
+ * problems are always shown.  Returns 0 when something was listed, else -1
+ * (stap's failure status when nothing matches). */
+static int run_listing(FeSession *s, const CliOptions *o, const Diag **mark) {
+  PassClock c;
+  clock_start(&c);
+  int rc = load_syscall_aliases(s);
+  if (rc == 0) (void)fe_elaborate(s);
+  if (o->verbose >= 2) print_new_diags(s, mark);
+  else if (s->diag.tail) *mark = s->diag.tail;
+  if (o->verbose) print_pass2_line(s, &c);
+  if (rc == 0) rc = cli_list(s, o);
+  print_new_diags(s, mark);
+  return rc == 0 ? 0 : -1;
 }
 
 /* ---- pass 3 ------------------------------------------------------------------- */
@@ -250,6 +271,8 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
   PassClock c;
   clock_start(&c);
   int rc = -1;
+  char cached[4400];
+  cached[0] = '\0';
   out->layout = blay_new(m, &s->diag);
   if (out->layout) {
     int64_t maxaction = limit_or(o, CLI_MAXACTION, 1000);
@@ -260,10 +283,12 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
                         .dump_llvm = o->dump_llvm ? stdout : NULL,
                         .dump_asm = o->dump_asm ? stdout : NULL,
                         .limits = rt_limits()};
-    rc = cli_bpfgen_compile(m, out->layout, &go, &out->img, &s->diag);
+    rc = cli_bpfgen_compile_cached(m, out->layout, &go, o->cache, &out->img, cached, sizeof cached, &s->diag);
   }
   print_new_diags(s, mark);
-  if (o->verbose) {
+  if (o->verbose && cached[0]) {
+    fprintf(stderr, "Pass 4: using cached %s\n", cached);
+  } else if (o->verbose) {
     fprintf(stderr, "Pass 4: compiled BPF object (%zu bytes)", out->img.size);
     print_usage_tail(stderr, &c);
   }
@@ -326,7 +351,9 @@ static int run(const CliOptions *o) {
 
   const Diag *mark = NULL;
   int rc = run_pass1(s, o, &mark);
-  if (rc == 0 && o->last_pass == CLI_PASS_PARSE) {
+  if (rc == 0 && o->list) {
+    rc = run_listing(s, o, &mark);
+  } else if (rc == 0 && o->last_pass == CLI_PASS_PARSE) {
     fe_print_file(stdout, s->user);
   } else if (rc == 0) {
     rc = run_pass2(s, o, &mark);
@@ -355,7 +382,9 @@ int main(int argc, char **argv) {
   int rc = cli_options_parse(&o, argc, argv);
   if (rc == 0 && o.show_help) cli_print_usage(stdout);
   else if (rc == 0 && o.show_version) cli_print_version(stdout);
-  else if (rc == 0) rc = run(&o);
+  else if (rc == 0 && o.clean_cache) {
+    if ((rc = cli_cache_clean()) != 0) fprintf(stderr, "stapjit: cannot clean the cache: %s\n", strerror(-rc));
+  } else if (rc == 0) rc = run(&o);
   cli_options_free(&o);
   if (fflush(stdout) != 0 || ferror(stdout)) {
     fprintf(stderr, "stapjit: error writing standard output: %s\n", strerror(errno));

@@ -42,7 +42,7 @@
 static const char short_opts[] = "+:hVvp:I:e:E:o:R:r:a:m:kgPc:x:D:bs:uqiwWl:d:L:FS:B:T:G:t";
 
 /* stap short options that a later pass implements. */
-static const char later_short[] = "ERkPbqiWldLFSBt";
+static const char later_short[] = "ERkPbqiWdFSBt";
 
 enum {
   OPT_BACKEND = 256,
@@ -51,6 +51,9 @@ enum {
   OPT_DYNINST,
   OPT_LATER, /* a stap (or stapjit) long option not implemented yet */
   OPT_NO_GVAR_DISPLAY,
+  OPT_CLEAN_CACHE,
+  OPT_DISABLE_CACHE,
+  OPT_POISON_CACHE,
   OPT_DUMP_IR,
   OPT_DUMP_LLVM,
   OPT_DUMP_ASM,
@@ -74,11 +77,11 @@ static const struct option long_opts[] = {
     {"suppress-handler-errors", no_argument, NULL, OPT_LATER},
     {"compatible", required_argument, NULL, OPT_LATER},
     {"check-version", no_argument, NULL, OPT_LATER},
-    {"clean-cache", no_argument, NULL, OPT_LATER},
+    {"clean-cache", no_argument, NULL, OPT_CLEAN_CACHE},
     {"color", optional_argument, NULL, OPT_LATER},
     {"colour", optional_argument, NULL, OPT_LATER},
-    {"disable-cache", no_argument, NULL, OPT_LATER},
-    {"poison-cache", no_argument, NULL, OPT_LATER},
+    {"disable-cache", no_argument, NULL, OPT_DISABLE_CACHE},
+    {"poison-cache", no_argument, NULL, OPT_POISON_CACHE},
     {"privilege", optional_argument, NULL, OPT_LATER},
     {"unprivileged", no_argument, NULL, OPT_LATER},
     {"use-server", optional_argument, NULL, OPT_LATER},
@@ -271,6 +274,30 @@ static int pattern_mismatch(char opt, const char *arg, const char *pattern) {
   return -EINVAL;
 }
 
+/* -l PROBE / -L PROBE: as stap, the script "probe PROBE {}" elaborated
+ * without warnings and, for -L, without optimisation, so that the alias
+ * variables stay.  stapjit elaborates -l unoptimised too: its optimiser
+ * drops probes whose bodies end up empty, and every listed probe's is. */
+static int take_listing(CliOptions *o, int c, const char *arg) {
+  if (o->script_text) {
+    fputs("Only one script can be given on the command line.\n", stderr);
+    return -EINVAL;
+  }
+  size_t n = strlen(arg) + sizeof "probe  {}";
+  o->list_script = malloc(n);
+  if (!o->list_script) {
+    fprintf(stderr, "%s: %s\n", PROG, strerror(ENOMEM));
+    return -ENOMEM;
+  }
+  snprintf(o->list_script, n, "probe %s {}", arg);
+  o->script_text = o->list_script;
+  o->list = c == 'l' ? CLI_LIST_POINTS : CLI_LIST_VARS;
+  o->list_probe = arg;
+  o->warnings_off = true;
+  o->unoptimized = true;
+  return 0;
+}
+
 /* -p NUM: exactly one of 1..5. */
 /* -m NAME: stap's module names are C identifiers. */
 static int parse_module_name(const char *arg, const char **out) {
@@ -416,6 +443,8 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case 'w': o->warnings_off = true; return 0;
   case 'I': o->include_dirs[o->ninclude++] = optarg; return 0;
   case 'a': o->arch = optarg; return 0;
+  case 'l':
+  case 'L': return take_listing(o, c, optarg);
   case 'e':
     if (o->script_text) {
       fputs("Only one script can be given on the command line.\n", stderr);
@@ -441,6 +470,9 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case OPT_BPF: o->backend = CLI_BACKEND_BPF; return 0;
   case OPT_DYNINST: return parse_backend("dyninst", "runtime", &o->backend);
   case OPT_NO_GVAR_DISPLAY: o->no_global_var_display = true; return 0;
+  case OPT_CLEAN_CACHE: o->clean_cache = true; return 0;
+  case OPT_DISABLE_CACHE: o->cache = CLI_CACHE_OFF; return 0;
+  case OPT_POISON_CACHE: o->cache = CLI_CACHE_POISON; return 0;
   case OPT_DUMP_IR: o->dump_ir = optarg ? optarg : ""; return 0;
   case OPT_DUMP_LLVM: o->dump_llvm = true; return 0;
   case OPT_DUMP_ASM: o->dump_asm = true; return 0;
@@ -493,7 +525,7 @@ int cli_options_parse(CliOptions *o, int argc, char **argv) {
     rc = take_option(o, c, longindex, argv);
     if (rc) return rc;
     /* stap acts on --help and --version as soon as it sees them. */
-    if (o->show_help || o->show_version) return 0;
+    if (o->show_help || o->show_version || o->clean_cache) return 0;
   }
 
   if (!o->script_text) {
@@ -506,6 +538,7 @@ int cli_options_parse(CliOptions *o, int argc, char **argv) {
   }
   o->args = (const char *const *)argv + optind;
   o->nargs = argc - optind;
+  if (o->list) o->last_pass = CLI_PASS_ELABORATE; /* whatever -p said */
   return apply_defaults(o);
 }
 
@@ -513,7 +546,9 @@ void cli_options_free(CliOptions *o) {
   free(o->include_dirs);
   free(o->defines);
   free(o->gvars);
+  free(o->list_script);
   o->include_dirs = o->defines = o->gvars = NULL;
+  o->list_script = NULL;
 }
 
 const char *cli_backend_runtime(CliBackend b) {
@@ -580,6 +615,8 @@ void cli_print_usage(FILE *out) {
           "Usage: " PROG " [options] FILE [ARGS...]         Run script in file.\n"
           "   or: " PROG " [options] - [ARGS...]            Run script on stdin.\n"
           "   or: " PROG " [options] -e SCRIPT [ARGS...]    Run given script.\n"
+          "   or: " PROG " [options] -l PROBE               List matching probes.\n"
+          "   or: " PROG " [options] -L PROBE               List matching probes and local variables.\n"
           "\n"
           "Options (only before the script; ARGS become $1, @1, ...):\n"
           "   --         end of translator options, script options follow\n"
@@ -588,6 +625,8 @@ void cli_print_usage(FILE *out) {
           "              show version\n"
           "   -p NUM     stop after pass NUM 1-5, instead of 5\n"
           "              (parse, elaborate, translate, compile, run)\n"
+          "   -l PROBE   just list probe points matching PROBE (wildcards allowed)\n"
+          "   -L PROBE   just list probe points and script/target variables\n"
           "   -o FILE    send the script's output to FILE\n"
           "   -c CMD     start the probes, run CMD, and exit when it finishes\n"
           "   -x PID     sets target() to PID\n"
@@ -620,7 +659,7 @@ void cli_print_usage(FILE *out) {
           "Environment:\n"
           "   STAPJIT_TAPSET_DIR  the tapset library to use instead of the above\n"
           "\n"
-          "stap's options that stapjit does not implement yet (-l, -L, -k, -t, -d,\n"
+          "stap's options that stapjit does not implement yet (-k, -t, -d,\n"
           "--ldd, ...) are refused with a message.\n",
           tapsets ? tapsets : "(no tapset library found)", u.release, normalize_machine(u.machine));
 }

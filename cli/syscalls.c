@@ -8,7 +8,8 @@
  * Each alias sets stap's variables:
  *   syscall.NAME          name, one variable per argument (its value; a
  *                         "const char *" argument is the quoted user string
- *                         and NAME_uaddr its address), argstr: the
+ *                         and NAME_uaddr its address; an argument called
+ *                         name or argstr is renamed, see arg_var), argstr: the
  *                         arguments joined by ", " (numbers in decimal,
  *                         pointers as %p, strings quoted);
  *   syscall.NAME.return   name, retval ($ret), retstr: return_str(1, $ret).
@@ -39,16 +40,28 @@ static bool is_user_string(const TfsField *a) {
   return a->is_pointer && !strcmp(a->type, "const char *") && strcmp(a->name, "buf") != 0;
 }
 
+/* The variable holding argument a's value: its own name, unless that is
+ * one of the alias's variables (sethostname's "name", umount's "name"):
+ * then NAME_str for a user string, NAME_uaddr for another pointer and
+ * NAME_val otherwise, much as stap's hand-written aliases rename them. */
+static const char *arg_var(const TfsField *a, char *buf, size_t len) {
+  if (strcmp(a->name, "name") && strcmp(a->name, "argstr")) return a->name;
+  snprintf(buf, len, "%s_%s", a->name, is_user_string(a) ? "str" : a->is_pointer ? "uaddr" : "val");
+  return buf;
+}
+
 static void alias_for(Gen *g, const TfsSyscall *sc) {
   FILE *f = g->f;
+  char var[128];
   fprintf(f, "probe syscall.%s = kernel.trace(\"syscalls:sys_enter_%s\") {\n  name = \"%s\"\n", sc->name, sc->name,
           sc->name);
   for (int k = 0; k < sc->nargs; k++) {
     const TfsField *a = &sc->args[k];
     if (is_user_string(a))
-      fprintf(f, "  %s_uaddr = $%s\n  %s = user_string_quoted($%s)\n", a->name, a->name, a->name, a->name);
+      fprintf(f, "  %s_uaddr = $%s\n  %s = user_string_quoted($%s)\n", a->name, a->name,
+              arg_var(a, var, sizeof var), a->name);
     else
-      fprintf(f, "  %s = $%s\n", a->name, a->name);
+      fprintf(f, "  %s = $%s\n", arg_var(a, var, sizeof var), a->name);
   }
   fputs("  argstr = sprintf(\"", f);
   for (int k = 0; k < sc->nargs; k++) {
@@ -57,7 +70,7 @@ static void alias_for(Gen *g, const TfsSyscall *sc) {
     fputs(is_user_string(a) ? "%s" : a->is_pointer ? "%p" : "%d", f);
   }
   fputs("\"", f);
-  for (int k = 0; k < sc->nargs; k++) fprintf(f, ", %s", sc->args[k].name);
+  for (int k = 0; k < sc->nargs; k++) fprintf(f, ", %s", arg_var(&sc->args[k], var, sizeof var));
   fputs(")\n}\n", f);
   if (sc->exit)
     fprintf(f,

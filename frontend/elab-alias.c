@@ -203,6 +203,7 @@ static void make_probe(Expander *X, const Deriv *D, AstProbePoint *concrete) {
   ep->optional = D->optional;
   ElabProbeInfo *pi = ARENA_NEW(E->a, ElabProbeInfo);
   pi->file = E->user;
+  pi->named = D->depth ? D->levels[0].ref : NULL;
   for (int i = 0; i < D->depth; i++) ptrvec_push(E->a, &pi->aliases, D->levels[i].alias);
   ptrvec_push(E->a, &E->prog->probes, ep);
   ptrvec_push(E->a, &E->pinfo, pi);

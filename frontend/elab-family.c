@@ -174,26 +174,36 @@ static void report_arg(Elab *E, const AstPpComp *c, const char *name, unsigned c
                have == K_STR ? "a string" : "a number");
 }
 
-/* Range checks of timer.UNIT(N)[.randomize(M)] and the hz forms. */
-static void check_timer(Elab *E, const AstProbePoint *pt, const ElabForm *f) {
+/* Range checks of timer.UNIT(N)[.randomize(M)] and the hz forms; false
+ * when one fails (reported unless quiet), and the point then matches
+ * nothing, as in stap, where -l does not list timer.ms(0). */
+static bool check_timer(Elab *E, const AstProbePoint *pt, const ElabForm *f, bool quiet) {
   int64_t interval = 0;
+  bool ok = true;
   for (int k = 0; k < pt->ncomps; k++) {
     const AstPpComp *c = &pt->comps[k];
     if (!c->arg || c->arg->kind != EX_NUM) continue;
     int64_t v = c->arg->num;
     if (!strcmp(f->names[k], "randomize")) {
-      if (v < 0 || v > interval)
+      if (v >= 0 && v <= interval) continue;
+      ok = false;
+      if (!quiet)
         elab_error(E, c->loc,
                    "randomization value out of range: %lld must be between 0 and the interval, %lld",
                    (long long)v, (long long)interval);
       continue;
     }
     interval = v;
+    bool jiffies = !strcmp(f->names[k], "jiffies");
+    if (v > 0 && !(jiffies && v > 1000000)) continue;
+    ok = false;
+    if (quiet) continue;
     if (v <= 0)
       elab_error(E, c->loc, "timer interval must be positive, not %lld", (long long)v);
-    else if (!strcmp(f->names[k], "jiffies") && v > 1000000)
+    else
       elab_error(E, c->loc, "timer.jiffies interval %lld is out of range (1 to 1000000)", (long long)v);
   }
+  return ok;
 }
 
 static bool same_names(const AstProbePoint *a, const AstProbePoint *b) {
@@ -208,6 +218,7 @@ int elab_family_match(Elab *E, const AstProbePoint *pt, bool quiet, PtrVec *out,
   int count = 0, best = 0;
   const ElabForm *bad_form = NULL;
   int bad_comp = -1;
+  bool bad_value = false; /* a form matched, but a checked value was out of range */
   int start = out->n;
   for (int i = 0; i < E->forms.n; i++) {
     const ElabForm *f = E->forms.items[i];
@@ -229,11 +240,18 @@ int elab_family_match(Elab *E, const AstProbePoint *pt, bool quiet, PtrVec *out,
     bool dup = false;
     for (int j = start; j < out->n && !dup; j++) dup = same_names(out->items[j], c);
     if (dup) continue;
-    if (f->check == CHECK_TIMER) check_timer(E, c, f);
+    if (f->check == CHECK_TIMER && !check_timer(E, c, f, quiet)) {
+      bad_value = true;
+      continue;
+    }
     ptrvec_push(E->a, out, c);
     count++;
   }
   if (count) return count;
+  if (bad_value) { /* reported by check_timer */
+    *fail_comp = -2;
+    return -1;
+  }
   if (bad_form) {
     if (!quiet) report_arg(E, &pt->comps[bad_comp], bad_form->names[bad_comp], bad_form->kinds[bad_comp]);
     *fail_comp = -2;

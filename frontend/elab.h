@@ -10,6 +10,7 @@
  *                                  usage, warnings, program lists
  *   types          elab-types.c    fixpoint inference; elab-builtin.c the print family
  *   printing       elab-print.c    -p2
+ *   listing        elab-list.c     -l and -L: what each derived probe is listed as
  * Everything lives in the session arena.  Diagnostics go to s->diag; no phase
  * prints or exits.  Other components see only frontend.h and ast.h.
  */
@@ -53,8 +54,10 @@ typedef struct ElabAlias {
 
 /* Per derived probe, what the program lists do not keep. */
 typedef struct ElabProbeInfo {
-  PtrVec aliases; /* ElabAlias* used to derive it, outermost first */
-  AstFile *file;  /* the user file */
+  PtrVec aliases;               /* ElabAlias* used to derive it, outermost first */
+  AstFile *file;                /* the user file */
+  const AstProbePoint *named;   /* the user's point that named aliases[0] (its suffix
+                                   follows the alias name), or NULL without aliases */
 } ElabProbeInfo;
 
 /* Per function state, indexed by a side table (AstFunc has no spare field). */
@@ -126,8 +129,9 @@ const char *elab_point_text(Elab *E, const AstProbePoint *pp, bool flags);
 /* elab-family.c: matches a concrete point against the built-in families.
  * Appends the concrete points it denotes (wildcards expanded) to out and
  * returns how many; on a mismatch returns -1 and sets *fail_comp to the
- * first component that matched nothing, or to -2 for a wrong argument
- * (reported here unless quiet: optional points fail silently). */
+ * first component that matched nothing, or to -2 for a wrong argument or
+ * an out-of-range value (reported here unless quiet: optional points fail
+ * silently). */
 int elab_family_match(Elab *E, const AstProbePoint *pt, bool quiet, PtrVec *out, int *fail_comp);
 /* Names of families' components at position pos after pt's first pos
  * components matched (for suggestions); returns the count. */

@@ -93,4 +93,31 @@ void fe_print_probe_point(StrBuf *b, const AstProbePoint *pp);
 /* Number of library files pulled in by the last fe_elaborate. */
 int fe_library_files_used(const FeSession *s);
 
+/* ---- -l and -L: the probe points a script's probes resolved to ----------
+ *
+ * stap lists a probe point by running passes 1 and 2 on "probe POINT {}"
+ * and naming each derived probe: by the outermost alias it went through
+ * (plus the suffix the user's point added), else by its concrete point.
+ * Elaborate with FeOptions.unoptimized so that empty probes and unused
+ * alias variables are kept, as stap -L does. */
+
+typedef struct FeListed {
+  const ElabProbe *probe; /* the derived probe; probe->point is the concrete point under any
+                             alias, still holding the globs that only the backend resolves
+                             (kernel.trace("sched:*"), kernel.function("vfs_*")) */
+  const AstProbePoint *alias_name; /* what the listing shows, when via an alias: the alias's
+                                      name and the user's suffix ("tt.randomize(1)"), without
+                                      ?, ! or condition (arena); NULL without an alias: then
+                                      the listing shows probe->point with them, as stap does */
+  AstSym *const *vars; /* the script variables of the derived probe, in order (-L prints
+                          them as name:type): the alias bodies' locals */
+  int nvars;
+} FeListed;
+
+/* After fe_elaborate, whether or not it reported errors (listing mode
+ * shows what did resolve): one entry per derived probe of s->prog, in
+ * derivation order.  Returns the count (0 when s->prog is NULL) with *out
+ * in the session's arena; never fails. */
+int fe_list_probes(FeSession *s, const FeListed **out);
+
 #endif
