@@ -10,7 +10,13 @@
  *     or N Hz;
  *   perf.sw.NAME / perf.hw.NAME / perf.type(T).config(C), with .sample(N)
  *     (default 1000000) or .hz(N): every CPU, system wide;
- *   kernel.trace("SYS:EVENT").
+ *   kernel.trace("SYS:EVENT");
+ *   kernel.function("F"), module("M").function("F"), kprobe.function("F"),
+ *     kprobe.module("M").function("F"), each with .call (the same as none)
+ *     or .return: a kprobe or kretprobe on every function the fnmatch
+ *     pattern F names (session.c resolves it; kbtf.c lists the functions).
+ *     Forms that need DWARF (F@FILE:LINE, .inline, .label, .callee,
+ *     .statement) and .maxactive are refused with a reason.
  */
 #include "bpfload.h"
 
@@ -228,6 +234,36 @@ static int parse_timer(const char *pp, Comp *c, int n, BattachSpec *s) {
   return -EINVAL;
 }
 
+/* kernel.function(F), module(M).function(F), kprobe.function(F),
+ * kprobe.module(M).function(F), then [.call|.return]. */
+static int parse_kfunc(const char *pp, Comp *c, int n, BattachSpec *s) {
+  int k = 1;
+  if (!strcmp(c[0].name, "module") || (!strcmp(c[0].name, "kprobe") && n > 1 && !strcmp(c[1].name, "module"))) {
+    int m = c[0].name[0] == 'm' ? 0 : 1;
+    if (!c[m].str || !c[m].arg[0]) return -EINVAL;
+    if (strpbrk(c[m].arg, "*?["))
+      return none(s, pp, "module name patterns are not supported by the bpf backend yet");
+    if (strlen(c[m].arg) >= sizeof s->kmodule) return none(s, pp, "the module name is too long");
+    snprintf(s->kmodule, sizeof s->kmodule, "%.63s", c[m].arg);
+    k = m + 1;
+  }
+  if (k >= n || strcmp(c[k].name, "function") || !c[k].str || !c[k].arg[0]) return -EINVAL;
+  if (strpbrk(c[k].arg, "@:"))
+    return none(s, pp, "functions named by source file or line need DWARF, which the bpf backend does not read");
+  if (strlen(c[k].arg) >= sizeof s->kfunc) return none(s, pp, "the function name is too long");
+  snprintf(s->kfunc, sizeof s->kfunc, "%.127s", c[k].arg);
+  s->kind = BATT_KPROBE;
+  if (++k == n) return 0;
+  if (k + 1 == n && !c[k].has_arg && !strcmp(c[k].name, "call")) return 0;
+  if (k + 1 == n && !c[k].has_arg && !strcmp(c[k].name, "return")) {
+    s->kret = true;
+    return 0;
+  }
+  if (!strcmp(c[k].name, "return") && k + 2 == n && !strcmp(c[k + 1].name, "maxactive"))
+    return none(s, pp, ".maxactive(N) is not supported by the bpf backend yet");
+  return none(s, pp, "this kind of kernel.function probe point needs DWARF, which the bpf backend does not read");
+}
+
 int battach_parse(const char *pp, BattachSpec *s) {
   memset(s, 0, sizeof *s);
   Comp c[8] = {0};
@@ -247,6 +283,10 @@ int battach_parse(const char *pp, BattachSpec *s) {
     }
     return 0;
   }
+  if (n >= 2 && ((!strcmp(c[0].name, "kernel") && !strcmp(c[1].name, "function")) ||
+                 (!strcmp(c[0].name, "kprobe") && (!strcmp(c[1].name, "function") || !strcmp(c[1].name, "module"))) ||
+                 (!strcmp(c[0].name, "module") && !strcmp(c[1].name, "function"))))
+    return parse_kfunc(pp, c, n, s);
   return none(s, pp, "the bpf backend cannot attach this kind of probe point yet");
 }
 
@@ -255,6 +295,8 @@ const char *battach_section(const BattachSpec *s, char *buf, size_t len) {
     snprintf(buf, len, "tracepoint/%s/%s", s->system, s->event);
   else if (s->kind == BATT_TRACEPOINT)
     snprintf(buf, len, "tracepoint");
+  else if (s->kind == BATT_KPROBE)
+    snprintf(buf, len, "kprobe"); /* libbpf: BPF_PROG_TYPE_KPROBE; session.c attaches it */
   else
     snprintf(buf, len, "perf_event");
   return buf;

@@ -29,6 +29,8 @@ typedef struct BpfCaps {
   bool for_each_map; /* bpf_for_each_map_elem */
   bool perf_event;   /* BPF programs on perf events (timers, perf.*) */
   bool btf;          /* /sys/kernel/btf/vmlinux */
+  bool kprobes;      /* kprobes can be created (a kprobe PMU, or tracefs kprobe_events): CONFIG_KPROBES */
+  bool kprobe_multi; /* BPF kprobe_multi links (CONFIG_FPROBE, Linux 5.18): one link for many functions */
   char why[256];     /* when bpf is false: the reason, for the user */
 } BpfCaps;
 
@@ -231,6 +233,8 @@ int bmap_stat_add(int fd, const RtStatDesc *d, int ncpus, int64_t v);
 typedef enum BattachKind {
   BATT_TRACEPOINT, /* kernel.trace("SYS:EVENT"): one program per event */
   BATT_PERF,       /* timers and perf.*: a perf event per CPU (or CPU 0 only) */
+  BATT_KPROBE,     /* kernel.function("F"), kprobe.function("F"), module("M").function("F"):
+                      a kprobe (kretprobe) on each function F names, or one kprobe_multi link */
   BATT_NONE,       /* not a probe point this backend attaches; why says */
 } BattachKind;
 
@@ -243,6 +247,9 @@ typedef struct BattachSpec {
   uint64_t period;
   bool freq;     /* period is a frequency in Hz */
   bool one_cpu;  /* timer.s/ms/...: one CPU fires, as stap's interval timers; else every CPU */
+  char kfunc[128];  /* BATT_KPROBE: the function, an fnmatch pattern */
+  char kmodule[64]; /* BATT_KPROBE: its module, "" for vmlinux */
+  bool kret;        /* BATT_KPROBE: .return (a kretprobe) */
   char why[200]; /* BATT_NONE */
 } BattachSpec;
 
@@ -255,6 +262,35 @@ const char *battach_section(const BattachSpec *spec, char *buf, size_t len);
  * (250 if neither tells). */
 int battach_kernel_hz(void);
 
+/* ---- kernel functions (kfn.c) ------------------------------------------------
+ *
+ * The functions a BATT_KPROBE spec names, one per name, sorted (a pattern
+ * goes through kbtf.h's catalogue; an exact name is taken as it is): entry
+ * k is the function of the attachment with BPF cookie k. */
+
+bool kfn_is_pattern(const BattachSpec *sp);
+/* *names (malloc'd, free with kfn_names_free) and *n; 0, or -errno with err
+ * saying why (no BTF, an unknown module, no kallsyms).  No match is 0 and
+ * *n == 0. */
+int kfn_names(const BattachSpec *sp, char ***names, int *n, char *err, size_t errlen);
+void kfn_names_free(char **names, int n);
+
+struct bpf_program;
+struct bpf_link;
+typedef struct KfnLinks {
+  struct bpf_link **links; /* malloc'd; the caller destroys each and frees the array */
+  int n, cap;
+  int functions; /* functions attached */
+} KfnLinks;
+
+/* Attaches prog (loaded as a kprobe, or, with multi, for kprobe_multi) to
+ * the functions sp names, adding the links to *out (also on failure: the
+ * caller destroys them).  0, or -errno with err saying why: no function
+ * matches (-ENOENT), the kernel refused an exact name, or every function of
+ * a pattern. */
+int kfn_attach(struct bpf_program *prog, const BattachSpec *sp, bool multi, KfnLinks *out, char *err,
+               size_t errlen);
+
 /* ---- tracepoint catalogue (tracefs.c) --------------------------------------- */
 
 /* The directory where tracefs is mounted: /sys/kernel/tracing, else
@@ -263,6 +299,11 @@ int battach_kernel_hz(void);
  * *path stays valid for the process; a failure is not cached.  Returns 0, or
  * -errno of the mount (-EPERM without root, -ENOENT without CONFIG_TRACING). */
 int tfs_root(const char **path);
+/* Reads a whole file into a malloc'd NUL-terminated string, to EOF (tracefs
+ * and /proc files report size 0).  Returns 0 or -errno. */
+int tfs_read_file(const char *path, char **out);
+/* Formats a message for the user into err (nothing when err is NULL). */
+void tfs_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* One field of a tracepoint's record, as its format file describes it.
  * Offsets are from the start of the record, which is what a BPF tracepoint

@@ -20,8 +20,41 @@ static bool helper_ok(enum bpf_func_id id) {
   return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, id, NULL) == 1;
 }
 
+/* Kprobes exist when the kernel offers a kprobe PMU (what libbpf uses) or
+ * the older tracefs kprobe_events; without CONFIG_KPROBES neither does.
+ * Whether tracefs is mounted does not matter for the PMU. */
+static bool have_kprobes(void) {
+  if (access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0) return true;
+  const char *root;
+  char path[300];
+  if (tfs_root(&root) != 0) return false;
+  snprintf(path, sizeof path, "%s/kprobe_events", root);
+  return access(path, F_OK) == 0;
+}
+
+/* kprobe_multi links, as libbpf probes them: a program loaded for
+ * BPF_TRACE_KPROBE_MULTI, linked to a symbol that does not exist, fails
+ * with ESRCH (or ENOENT) where the link type is there, and EOPNOTSUPP or
+ * EINVAL where it is not. */
+static bool have_kprobe_multi(void) {
+  struct bpf_insn insns[] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+                             {.code = BPF_JMP | BPF_EXIT}};
+  LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_KPROBE_MULTI);
+  int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &po);
+  if (fd < 0) return false;
+  const char *syms[1] = {"stapjit_no_such_function_"};
+  LIBBPF_OPTS(bpf_link_create_opts, lo);
+  lo.kprobe_multi.syms = syms;
+  lo.kprobe_multi.cnt = 1;
+  int lfd = bpf_link_create(fd, 0, BPF_TRACE_KPROBE_MULTI, &lo);
+  int e = errno;
+  if (lfd >= 0) close(lfd);
+  close(fd);
+  return lfd >= 0 || e == ESRCH || e == ENOENT;
+}
+
 /* Test only: STAPJIT_TEST_KERNEL_LACKS="ringbuf,bpf_loop,for_each_map,
- * perf_event,bpf" makes the running kernel look as if it lacked those, so
+ * perf_event,bpf,btf,kprobes,kprobe_multi" makes the running kernel look as if it lacked those, so
  * that tests reach the errors an older kernel gets (tests/bpf/live). */
 static void pretend_lacking(const char *list) {
   static const struct {
@@ -32,7 +65,9 @@ static void pretend_lacking(const char *list) {
                {"bpf_loop", &caps.bpf_loop},
                {"for_each_map", &caps.for_each_map},
                {"perf_event", &caps.perf_event},
-               {"btf", &caps.btf}};
+               {"btf", &caps.btf},
+               {"kprobes", &caps.kprobes},
+               {"kprobe_multi", &caps.kprobe_multi}};
   for (const char *p = list; p && *p;) {
     size_t n = strcspn(p, ",");
     for (size_t k = 0; k < sizeof names / sizeof *names; k++)
@@ -59,6 +94,8 @@ const BpfCaps *bpf_caps_probe_kernel(void) {
   caps.for_each_map = helper_ok(BPF_FUNC_for_each_map_elem);
   caps.perf_event = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_PERF_EVENT, NULL) == 1;
   caps.btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+  caps.kprobes = have_kprobes();
+  caps.kprobe_multi = caps.kprobes && have_kprobe_multi();
   pretend_lacking(getenv("STAPJIT_TEST_KERNEL_LACKS"));
   return &caps;
 }

@@ -1,6 +1,6 @@
 /* gen-ctx.c: target variables of kernel probes, for the code generator.
  *
- * A tracepoint handler's context is the event's raw record, laid out as
+ * kernel.function probes are gen-kfn.c's.  A tracepoint handler's context is the event's raw record, laid out as
  * tracefs's format file says; `$field` reads the field at its offset with
  * its size and signedness.  A field that is an array (char comm[16]) or a
  * __data_loc/__rel_loc dynamic array is, as in stap, the address of its
@@ -112,11 +112,17 @@ static LLVMValueRef tp_table(Gen *g, int k) {
   return load_table(g, TPOFF_SYMBOL, TPOFF_SECTION, (unsigned)(2 * g->l->ntprefs), k);
 }
 
-LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault) {
+LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault,
+                          uint32_t *code) {
   const IrCtx *c = i->aux;
   const AstExpr *e = c ? c->expr : NULL;
   const char *text = c && c->text ? c->text : "target variable";
   BattachSpec spec;
+  *code = 0;
+  if (battach_parse(p->pp, &spec) == 0 && spec.kind == BATT_KPROBE) {
+    *code = 1; /* a kernel read fault (layout.c's message) */
+    return gen_kfn_read(g, p, &spec, ctxp, i, fault);
+  }
   if (battach_parse(p->pp, &spec) != 0 || spec.kind != BATT_TRACEPOINT) {
     gen_error(g, i->loc, "probe point %s has no target variables ('%s')", p->pp, text);
     return NULL;
@@ -190,7 +196,7 @@ LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrI
 /* A stack buffer of n bytes in the function's entry block (allocas
  * elsewhere would be dynamic stack allocation, which BPF lacks);
  * entry_slot: one of 8 bytes. */
-static LLVMValueRef entry_buf(Gen *g, unsigned n) {
+LLVMValueRef gen_ctx_stack(Gen *g, unsigned n) {
   LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(LLVMGetInsertBlock(g->b)));
   LLVMValueRef first = LLVMGetFirstInstruction(entry);
   LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
@@ -204,7 +210,7 @@ static LLVMValueRef entry_buf(Gen *g, unsigned n) {
   return slot;
 }
 
-static LLVMValueRef entry_slot(Gen *g) { return entry_buf(g, 8); }
+static LLVMValueRef entry_slot(Gen *g) { return gen_ctx_stack(g, 8); }
 
 /* n + 1 clamped to [1, max], with branches the verifier follows. */
 static LLVMValueRef clamp_size(Gen *g, LLVMValueRef n, uint32_t max) {
@@ -344,6 +350,10 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
   *out = NULL;
   if (!strcmp(name, "pp") || !strcmp(name, "ppfunc")) {
     if (!dst) return false;
+    if (gen_kfn_pp(g, p, ctxp, name[2] != '\0', dst, dst_size)) {
+      *out = dst;
+      return true;
+    }
     char fn[256];
     const char *text = p->pp;
     if (name[2]) { /* ppfunc: known now */
@@ -359,7 +369,7 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
     /* frames that fit the string: "0x" + 16 digits + a space each */
     unsigned max = dst_size / 19 < BLAY_MAX_FRAMES ? dst_size / 19 : BLAY_MAX_FRAMES;
     if (!dst || max == 0) return false;
-    LLVMValueRef buf = entry_buf(g, 8 * max);
+    LLVMValueRef buf = gen_ctx_stack(g, 8 * max);
     LLVMValueRef a[4] = {ctxp, buf, LLVMConstInt(g->i32, 8 * max, false), bb_c64(g, 0)};
     LLVMValueRef n = bb_helper(g, BPF_FUNC_get_stack, g->i64, a, 4);
     LLVMBuildStore(g->b, LLVMConstInt(g->i8, 0, false), dst);

@@ -51,6 +51,9 @@ typedef struct FnSub {
   LLVMMetadataRef sp;
   LLVMMetadataRef *scopes; /* by source file number */
   uint32_t nscopes;
+  LLVMBasicBlockRef fail_bb;                  /* the shared uncaught-error exit (gen-func.c), or NULL */
+  LLVMValueRef fail_site, fail_code, fail_aux; /* its phis */
+  const struct BlaySite *fail_shape;          /* the record it sends (header only) */
 } FnSub;
 
 typedef enum FnLoopKind { FN_LOOP_WHILE, FN_LOOP_FOREACH } FnLoopKind;

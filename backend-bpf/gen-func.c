@@ -191,11 +191,26 @@ const BlaySite *fn_site_of(Fn *F, const IrInst *i) {
   return s >= 0 ? &F->g->l->sites[s] : NULL;
 }
 
-/* Sends a record of site s: header, then the values of args (NULL: none).
- * A full ring buffer counts a lost record. */
-static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs) {
+/* The site number a record of s carries: a merged program's member adds
+ * its shift (merge.c). */
+static LLVMValueRef site_value(Fn *F, const BlaySite *s) {
   Gen *g = F->g;
-  int site = (int)(s - g->l->sites);
+  LLVMValueRef site = LLVMConstInt(g->i32, (uint64_t)(s - g->l->sites), false);
+  if (!F->grp) return site;
+  LLVMValueRef shift = bb_load64(g, F->scratch, F->param_off + 8 * (uint32_t)F->grp->nparams);
+  return LLVMBuildAdd(g->b, LLVMBuildTrunc(g->b, shift, g->i32, ""), site, "");
+}
+
+static void store32v(Gen *g, LLVMValueRef p, uint32_t off, LLVMValueRef v) {
+  LLVMSetAlignment(LLVMBuildStore(g->b, v, bb_gep(g, p, off)), 4);
+}
+
+/* Sends a record of s's shape: header (site, code: i32 values; aux: i64),
+ * then the values of args (NULL: none).  A full ring buffer counts a lost
+ * record. */
+static void send_header(Fn *F, const BlaySite *s, LLVMValueRef site, LLVMValueRef code, LLVMValueRef aux,
+                        LLVMValueRef *args, const IrInst *const *iargs) {
+  Gen *g = F->g;
   LLVMValueRef rec = bb_ringbuf_reserve(g, s->size);
   LLVMBasicBlockRef ok = bb_block(g, "rec"), lost = bb_block(g, "lost"), done = bb_block(g, "sent");
   LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, rec, ""), lost, ok);
@@ -203,22 +218,9 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
   bb_atomic_add(g, bb_gep(g, F->ctl, offsetof(BpfCtl, lost)), bb_c64(g, 1));
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, ok);
-  if (F->grp) { /* this member's own site */
-    LLVMValueRef shift = bb_load64(g, F->scratch, F->param_off + 8 * (uint32_t)F->grp->nparams);
-    LLVMValueRef st = LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, LLVMBuildAdd(g->b, shift, bb_c64(g, site), ""), g->i32, ""),
-                                     bb_gep(g, rec, offsetof(BlayHeader, site)));
-    LLVMSetAlignment(st, 4);
-  } else {
-    bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
-  }
-  if (F->fail_code) {
-    LLVMValueRef st = LLVMBuildStore(g->b, LLVMBuildTrunc(g->b, F->fail_code, g->i32, ""),
-                                     bb_gep(g, rec, offsetof(BlayHeader, code)));
-    LLVMSetAlignment(st, 4);
-  } else {
-    bb_store32(g, rec, offsetof(BlayHeader, code), code);
-  }
-  bb_store64(g, rec, offsetof(BlayHeader, aux), F->fail_aux ? F->fail_aux : bb_c64(g, 0));
+  store32v(g, rec, offsetof(BlayHeader, site), site);
+  store32v(g, rec, offsetof(BlayHeader, code), code);
+  bb_store64(g, rec, offsetof(BlayHeader, aux), aux);
   for (int k = 0; k < s->nargs; k++) {
     const BlayArg *a = &s->args[k];
     if (a->kind == RT_ARG_LONG)
@@ -229,6 +231,63 @@ static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *a
   bb_ringbuf_submit(g, rec, F->ctl);
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* The header values of inst's record: code and aux from the run-time
+ * values a fail_if around it set, else code and 0. */
+static LLVMValueRef code_value(Fn *F, uint32_t code) {
+  Gen *g = F->g;
+  return F->fail_code ? LLVMBuildTrunc(g->b, F->fail_code, g->i32, "") : LLVMConstInt(g->i32, code, false);
+}
+
+static LLVMValueRef aux_value(Fn *F) { return F->fail_aux ? F->fail_aux : bb_c64(F->g, 0); }
+
+static void send_record(Fn *F, const BlaySite *s, uint32_t code, LLVMValueRef *args, const IrInst *const *iargs) {
+  send_header(F, s, site_value(F, s), code_value(F, code), aux_value(F), args, iargs);
+}
+
+/* The end of a hit that raised an uncaught error: count it; past
+ * MAXERRORS the session ends: stop every handler now, as stap's error
+ * state does, and let the host (which counts the records) wind up. */
+static void error_exit(Fn *F) {
+  Gen *g = F->g;
+  LLVMValueRef nerr = LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, bb_gep(g, F->ctl, offsetof(BpfCtl, errors)),
+                                         bb_c64(g, 1), LLVMAtomicOrderingMonotonic, false);
+  LLVMBasicBlockRef stop = bb_block(g, "err.stop"), out = bb_block(g, "err.out");
+  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, nerr, bb_c64(g, g->o->maxerrors), ""), stop, out);
+  LLVMPositionBuilderAtEnd(g->b, stop);
+  bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
+  LLVMBuildBr(g->b, out);
+  LLVMPositionBuilderAtEnd(g->b, out);
+  fn_leave(F);
+}
+
+/* Uncaught errors whose record is the header alone (most: array overflow,
+ * division by zero, MAXACTION...) share one block per LLVM function that
+ * sends it and ends the hit, the site, code and aux coming in as phis: a
+ * probe of many statements that can fail would otherwise repeat ~30
+ * instructions per statement, and a BPF function has 32,767 instructions
+ * of jump range. */
+static void shared_error(Fn *F, const BlaySite *s, uint32_t code) {
+  Gen *g = F->g;
+  FnSub *sub = F->sub;
+  LLVMValueRef site = site_value(F, s), cv = code_value(F, code), aux = aux_value(F);
+  LLVMBasicBlockRef from = LLVMGetInsertBlock(g->b);
+  if (!sub->fail_bb) {
+    sub->fail_bb = bb_block(g, "err.shared");
+    LLVMPositionBuilderAtEnd(g->b, sub->fail_bb);
+    sub->fail_site = LLVMBuildPhi(g->b, g->i32, "");
+    sub->fail_code = LLVMBuildPhi(g->b, g->i32, "");
+    sub->fail_aux = LLVMBuildPhi(g->b, g->i64, "");
+    sub->fail_shape = s;
+    send_header(F, s, sub->fail_site, sub->fail_code, sub->fail_aux, NULL, NULL);
+    error_exit(F);
+    LLVMPositionBuilderAtEnd(g->b, from);
+  }
+  LLVMAddIncoming(sub->fail_site, &site, &from, 1);
+  LLVMAddIncoming(sub->fail_code, &cv, &from, 1);
+  LLVMAddIncoming(sub->fail_aux, &aux, &from, 1);
+  LLVMBuildBr(g->b, sub->fail_bb);
 }
 
 /* Raises inst's runtime error: to the innermost try handler when catchable,
@@ -250,22 +309,19 @@ void fn_raise_error(Fn *F, const IrInst *inst, uint32_t code, LLVMValueRef msg, 
     LLVMBuildBr(g->b, fn_edge_to(F, F->cur.from[top], F->cur.h[top]));
     return;
   }
+  LLVMValueRef here = LLVMGetBasicBlockParent(LLVMGetInsertBlock(g->b));
+  FnSub *sub = F->sub;
+  /* (the shared block is made in sub's function, so only a raise there may use it) */
+  if (s && !msg && s->nargs == 0 && sub->fn == here && (!sub->fail_bb || sub->fail_shape->size == s->size)) {
+    shared_error(F, s, code);
+    return;
+  }
   if (s) {
     LLVMValueRef args[1] = {msg};
     const IrInst *iargs[1] = {inst->nargs ? inst->args[0] : NULL};
     send_record(F, s, code, msg ? args : NULL, msg ? iargs : NULL);
   }
-  /* Past MAXERRORS the session ends: stop every handler now, as stap's
-   * error state does, and let the host (which counts the records) wind up. */
-  LLVMValueRef nerr = LLVMBuildAtomicRMW(g->b, LLVMAtomicRMWBinOpAdd, bb_gep(g, F->ctl, offsetof(BpfCtl, errors)),
-                                         bb_c64(g, 1), LLVMAtomicOrderingMonotonic, false);
-  LLVMBasicBlockRef stop = bb_block(g, "err.stop"), out = bb_block(g, "err.out");
-  LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, nerr, bb_c64(g, g->o->maxerrors), ""), stop, out);
-  LLVMPositionBuilderAtEnd(g->b, stop);
-  bb_store64(g, F->ctl, offsetof(BpfCtl, state), bb_c64(g, BLAY_STOPPING));
-  LLVMBuildBr(g->b, out);
-  LLVMPositionBuilderAtEnd(g->b, out);
-  fn_leave(F);
+  error_exit(F);
 }
 
 /* if (cond) raise; continues in a new block. */
@@ -625,9 +681,10 @@ static void emit_inst(Fn *F, const IrInst *i) {
   case IR_REGEX: v = re_emit_match(F, i); break;
   case IR_CTX: {
     LLVMValueRef bad = NULL;
-    v = gen_ctx_read(g, F->p, F->ctxp, i, &bad);
+    uint32_t code = 0;
+    v = gen_ctx_read(g, F->p, F->ctxp, i, &bad, &code);
     if (!v) F->failed = true;
-    if (v && bad) fn_fail_if(F, bad, i, 0, true);
+    if (v && bad) fn_fail_if(F, bad, i, code, true);
     break;
   }
   case IR_ACTIONS: emit_actions(F, i); break;

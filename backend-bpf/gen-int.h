@@ -42,6 +42,8 @@ typedef struct Gen {
   uint32_t cu_file;               /* the source file of the compile unit (the user's script) */
   int nerrors;                    /* diagnostics given */
   int nstrings;                   /* read-only strings made */
+  struct Kbtf *kbtf;              /* the kernel's functions and types (gen-kfn.c), opened on first need */
+  bool kbtf_failed;               /* ... and it could not be */
 } Gen;
 
 /* ---- gen-module.c -------------------------------------------------------------- */
@@ -85,7 +87,11 @@ LLVMBasicBlockRef bb_block(Gen *g, const char *name);
  * program's context argument is ctxp; NULL after a diagnostic.  *fault
  * (i1, or NULL) is true when the running kernel's field is not where the
  * object reads it (the loader's table says). */
-LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault);
+LLVMValueRef gen_ctx_read(Gen *g, const IrProbe *p, LLVMValueRef ctxp, const IrInst *i, LLVMValueRef *fault,
+                          uint32_t *code);
+/* A buffer of n bytes (a multiple of 8) on the program's stack, allocated
+ * in the entry block. */
+LLVMValueRef gen_ctx_stack(Gen *g, unsigned n);
 
 /* The memory-reading builtins (kernel_string, kernel_string_n, user_string_n,
  * kernel_long/int/short/char, user_long/int/short/char): false if name is
@@ -102,6 +108,23 @@ bool gen_mem_builtin(Gen *g, const char *name, LLVMValueRef *args, int nargs, LL
  * print_backtrace. */
 bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef ctl, const IrInst *i, LLVMValueRef dst,
                      uint32_t dst_size, LLVMValueRef *out);
+
+/* ---- gen-kfn.c: kernel.function and kprobe.function ------------------------------------ */
+
+struct BattachSpec;
+/* The value of context read i ($param->member...) in kernel.function probe
+ * p (sp: its parsed point); NULL after a diagnostic.  *fault (i1, or NULL)
+ * is true when a kernel memory read failed. */
+LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMValueRef ctxp, const IrInst *i,
+                          LLVMValueRef *fault);
+/* A diagnostic, and -1, when the functions of p do not exist on the
+ * compiling kernel (unless p is optional).  0 without BTF: exact names are
+ * left to the attach. */
+int gen_kfn_check(Gen *g, const IrProbe *p, const BattachSpec *sp);
+/* pp() (func_only: ppfunc()) of a kernel.function pattern's probe into dst:
+ * its function's, by the attachment's cookie.  false when p is no pattern's
+ * probe (or its functions cannot be listed): the caller uses the text. */
+bool gen_kfn_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLVMValueRef dst, uint32_t dst_size);
 
 /* ---- gen-func.c ------------------------------------------------------------------------ */
 

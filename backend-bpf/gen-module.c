@@ -11,16 +11,19 @@
  * runs on the module unless optimisation is off.
  */
 #include "gen-int.h"
+#include "kbtf.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
 #include <llvm-c/Analysis.h>
+#include <llvm-c/ErrorHandling.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void gen_error(Gen *g, SrcLoc loc, const char *fmt, ...) {
   char msg[512];
@@ -201,6 +204,7 @@ static void gen_fini(Gen *g) {
   if (g->ctx) LLVMContextDispose(g->ctx);
   free(g->maps);
   free(g->gmap);
+  kbtf_close(g->kbtf);
 }
 
 /* --dump-asm: LLVM's assembly of the programs, with the script line each
@@ -273,12 +277,28 @@ static int emit(Gen *g, LLVMTargetMachineRef tm, BpfObjectImage *img) {
   return 0;
 }
 
+/* LLVM ends the process on a condition it cannot report otherwise (the
+ * one seen: a jump beyond the 32,767 instructions a BPF jump reaches, in
+ * a huge probe).  Say what happened in stapjit's words and exit like a
+ * failed pass 4, not with LLVM's abort. */
+static void on_llvm_fatal(const char *reason) {
+  fflush(stdout);
+  fprintf(stderr, "error: the BPF code generator (LLVM) cannot compile this script: %s%s\n", reason,
+          strstr(reason, "out of insn range")
+              ? " (a probe's BPF code is larger than a BPF jump can span, 32,767 instructions: split its body "
+                "between several probes)"
+              : "");
+  fputs("Pass 4: compilation failed.  [man error::pass4]\n", stderr);
+  _exit(1);
+}
+
 __attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, const BpfLayout *l,
                                                           const BpfGenOptions *o, BpfObjectImage *img,
                                                           DiagList *diag) {
   Gen g = {.m = m, .l = l, .o = o, .diag = diag};
   memset(img, 0, sizeof *img);
   if (o->limits) rt_limits_set(o->limits);
+  LLVMInstallFatalErrorHandler(on_llvm_fatal);
   char *err = NULL;
   LLVMTargetMachineRef tm = target_machine(&err);
   if (!tm) {
@@ -300,6 +320,7 @@ __attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, con
       gen_error(&g, p->handler->loc, "%s", spec.kind == BATT_NONE ? spec.why : "cannot parse the probe point");
       continue;
     }
+    if (spec.kind == BATT_KPROBE && gen_kfn_check(&g, p, &spec)) continue;
     int member = 0;
     const BlayGroup *grp = blay_group_of(g.l, k, &member);
     if (member > 0) continue; /* its group's program runs for it */

@@ -18,6 +18,8 @@
  */
 #include "kbtf.h"
 
+#include "bpfload.h"
+
 #include <bpf/btf.h>
 #include <ctype.h>
 #include <dirent.h>
@@ -52,15 +54,6 @@ struct Kbtf {
   size_t nksyms;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 int kbtf_open(Kbtf **out, char *err, size_t errlen) {
   *out = NULL;
   Kbtf *k = calloc(1, sizeof *k);
@@ -68,7 +61,7 @@ int kbtf_open(Kbtf **out, char *err, size_t errlen) {
   k->vmlinux = btf__load_vmlinux_btf();
   if (!k->vmlinux) {
     int rc = errno ? -errno : -ENOENT;
-    set_err(err, errlen, "cannot read the kernel's BTF (" KBTF_SYSFS "/vmlinux): %s", strerror(-rc));
+    tfs_set_err(err, errlen, "cannot read the kernel's BTF (" KBTF_SYSFS "/vmlinux): %s", strerror(-rc));
     free(k);
     return rc;
   }
@@ -90,38 +83,6 @@ void kbtf_close(Kbtf *k) {
 }
 
 /* ---- kallsyms ------------------------------------------------------------------- */
-
-/* Reads a whole /proc file (its size says 0) into a NUL-terminated string. */
-static int read_all(const char *path, char **out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  size_t len = 0, cap = 1 << 20;
-  char *buf = malloc(cap);
-  int rc = buf ? 0 : -ENOMEM;
-  while (rc == 0) {
-    if (cap - len < 4096) {
-      char *nb = realloc(buf, cap * 2);
-      if (!nb) {
-        rc = -ENOMEM;
-        break;
-      }
-      buf = nb, cap *= 2;
-    }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) rc = -errno;
-    if (n <= 0) break;
-    len += (size_t)n;
-  }
-  close(fd);
-  if (rc) {
-    free(buf);
-    return rc;
-  }
-  buf[len] = '\0';
-  *out = buf;
-  return 0;
-}
 
 static int cmp_ksym(const void *a, const void *b) {
   const KsymName *x = a, *y = b;
@@ -149,9 +110,9 @@ static bool parse_ksym(char *line, KsymName *out) {
 
 static int load_ksyms(Kbtf *k, char *err, size_t errlen) {
   if (k->ksym_text) return 0;
-  int rc = read_all("/proc/kallsyms", &k->ksym_text);
+  int rc = tfs_read_file("/proc/kallsyms", &k->ksym_text);
   if (rc) {
-    set_err(err, errlen, "cannot read /proc/kallsyms: %s", strerror(-rc));
+    tfs_set_err(err, errlen, "cannot read /proc/kallsyms: %s", strerror(-rc));
     return rc;
   }
   size_t cap = 0;
@@ -164,7 +125,7 @@ static int load_ksyms(Kbtf *k, char *err, size_t errlen) {
       cap = cap ? cap * 2 : 1 << 16;
       KsymName *nv = realloc(k->ksyms, cap * sizeof *nv);
       if (!nv) {
-        set_err(err, errlen, "out of memory reading /proc/kallsyms");
+        tfs_set_err(err, errlen, "out of memory reading /proc/kallsyms");
         return -ENOMEM;
       }
       k->ksyms = nv;
@@ -228,7 +189,7 @@ static int module_btf(Kbtf *k, const char *module, struct btf **out, char *err, 
       return 0;
     }
   if (!*module || strchr(module, '/') || !strcmp(module, ".") || !strcmp(module, "..")) {
-    set_err(err, errlen, "invalid module name '%s'", module);
+    tfs_set_err(err, errlen, "invalid module name '%s'", module);
     return -EINVAL;
   }
   char path[512];
@@ -237,9 +198,9 @@ static int module_btf(Kbtf *k, const char *module, struct btf **out, char *err, 
   if (!b) {
     int rc = errno ? -errno : -ENOENT;
     if (rc == -ENOENT)
-      set_err(err, errlen, "module %s has no BTF (no %s: not loaded, or built without BTF)", module, path);
+      tfs_set_err(err, errlen, "module %s has no BTF (no %s: not loaded, or built without BTF)", module, path);
     else
-      set_err(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+      tfs_set_err(err, errlen, "cannot read %s: %s", path, strerror(-rc));
     return rc;
   }
   KbtfModule *nm = realloc(k->mods, (size_t)(k->nmods + 1) * sizeof *nm);
@@ -248,7 +209,7 @@ static int module_btf(Kbtf *k, const char *module, struct btf **out, char *err, 
     free(name);
     if (nm) k->mods = nm;
     btf__free(b);
-    set_err(err, errlen, "out of memory");
+    tfs_set_err(err, errlen, "out of memory");
     return -ENOMEM;
   }
   k->mods = nm;
@@ -288,7 +249,7 @@ int kbtf_func_glob(Kbtf *k, const char *module, const char *pattern, KbtfFuncFn 
       KbtfFunc *nv = realloc(v, cap * sizeof *nv);
       if (!nv) {
         free(v);
-        set_err(err, errlen, "out of memory");
+        tfs_set_err(err, errlen, "out of memory");
         return -ENOMEM;
       }
       v = nv;

@@ -48,7 +48,7 @@ static int site_kind(const IrInst *i) {
     if (!strcmp(builtin_name(i), "log")) return BLAY_LOG;
     if (!strcmp(builtin_name(i), "print_backtrace")) return BLAY_BACKTRACE;
     return BLAY_FAIL; /* error(), and builtins that can fail */
-  case IR_CTX: return BLAY_FAIL; /* a tracepoint field not where the object expects it */
+  case IR_CTX: return BLAY_FAIL; /* a tracepoint field not where the object expects it, a kernel read fault */
   default: return ir_op_flags(i->op) & IRF_FAIL ? BLAY_FAIL : -1;
   }
 }
@@ -209,6 +209,10 @@ const char *blay_fail_message(const BpfLayout *l, int site, uint32_t code, uint6
   case IR_ACTIONS: snprintf(buf, len, "MAXACTION exceeded"); break;
   case IR_CTX: {
     const IrCtx *c = i->aux;
+    if (code == 1) { /* gen-kfn.c: a pointer it followed */
+      snprintf(buf, len, "kernel read fault reading '%s' [man error::fault]", c && c->text ? c->text : "?");
+      break;
+    }
     snprintf(buf, len, "tracepoint field '%s' is not where this object was compiled to read it (the kernel's event "
              "format differs)", c && c->text ? c->text : "?");
     break;

@@ -245,11 +245,23 @@ static int check_kernel_needs(BpfSession *s, const BpfCaps *caps, DiagList *diag
     const IrProbe *p = probe_named(s->m, bpf_program__name(prog));
     const char *pp = p ? p->pp : bpf_program__name(prog);
     BattachSpec sp;
-    if (p && battach_parse(p->pp, &sp) == 0 && sp.kind == BATT_PERF && !caps->perf_event) {
+    bool parsed = p && battach_parse(p->pp, &sp) == 0;
+    if (parsed && sp.kind == BATT_PERF && !caps->perf_event) {
       diag_error(diag, (SrcLoc){0}, "probe %s: the running kernel cannot run BPF programs on perf events",
                  pp);
       bad++;
     }
+    if (parsed && sp.kind == BATT_KPROBE && !caps->kprobes) {
+      diag_error(diag, (SrcLoc){0},
+                 "probe %s: this kernel has no kprobes (CONFIG_KPROBES is off: no kprobe PMU in "
+                 "/sys/bus/event_source/devices, no kprobe_events in tracefs), and kernel.function and "
+                 "kprobe.function probes are kprobes",
+                 pp);
+      bad++;
+    }
+    /* a pattern on vmlinux: one kprobe_multi link, which the program must be loaded for */
+    if (parsed && sp.kind == BATT_KPROBE && caps->kprobe_multi && kfn_is_pattern(&sp) && !sp.kmodule[0])
+      bpf_program__set_expected_attach_type(prog, BPF_TRACE_KPROBE_MULTI);
     if (!caps->bpf_loop && calls_helper(prog, BPF_FUNC_loop)) {
       diag_error(diag, (SrcLoc){0},
                  "probe %s: its loops need the bpf_loop helper (Linux 5.17), which the running kernel lacks",
@@ -581,6 +593,28 @@ static int attach_perf(BpfSession *s, struct bpf_program *prog, const BattachSpe
   return 0;
 }
 
+/* kernel.function and kprobe.function (kfn.c): one kprobe_multi link, or a
+ * kprobe per function; an optional probe (?) that matches nothing is left out. */
+static int attach_kprobe(BpfSession *s, struct bpf_program *prog, const BattachSpec *sp, const IrProbe *p,
+                         FILE *err) {
+  KfnLinks kl = {0};
+  char why[300];
+  bool multi = bpf_program__expected_attach_type(prog) == BPF_TRACE_KPROBE_MULTI;
+  int rc = kfn_attach(prog, sp, multi, &kl, why, sizeof why);
+  for (int k = 0; k < kl.n; k++)
+    if (!rc && keep_link(s, kl.links[k])) {
+      rc = -ENOMEM;
+      snprintf(why, sizeof why, "%s", strerror(ENOMEM));
+      bpf_link__destroy(kl.links[k]);
+    } else if (rc) {
+      bpf_link__destroy(kl.links[k]);
+    }
+  free(kl.links);
+  if (rc == -ENOENT && kl.functions == 0 && p->optional) return 0;
+  if (rc) fprintf(err, "ERROR: probe %s: %s\n", p->pp, why);
+  return rc ? -1 : 0;
+}
+
 static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
   BpfSession *s = ctx;
   FILE *err = ir_session_err(is);
@@ -604,6 +638,10 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
     }
     if (sp.kind == BATT_PERF) {
       if (attach_perf(s, prog, &sp, p->pp, err)) return -1;
+      continue;
+    }
+    if (sp.kind == BATT_KPROBE) {
+      if (attach_kprobe(s, prog, &sp, p, err)) return -1;
       continue;
     }
     if (sp.kind != BATT_TRACEPOINT) {

@@ -29,8 +29,7 @@
 static const char *const tfs_candidates[] = {TFS_MOUNT_POINT, "/sys/kernel/debug/tracing"};
 static char tfs_cached[64]; /* the root once found; "" before */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void tfs_set_err(char *err, size_t errlen, const char *fmt, ...) {
   if (!err || !errlen) return;
   va_list ap;
   va_start(ap, fmt);
@@ -61,9 +60,7 @@ int tfs_root(const char **path) {
   return 0;
 }
 
-/* Reads a whole tracefs file into a malloc'd NUL-terminated string.  tracefs
- * files report size 0, so this reads to EOF.  Returns 0 or -errno. */
-static int read_text(const char *path, char **out) {
+int tfs_read_file(const char *path, char **out) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -errno;
   size_t len = 0, cap = 4096;
@@ -262,14 +259,14 @@ int tfs_event_parse(const char *system, const char *name, const char *text, TfsE
     snprintf(line, sizeof line, "%.*s", len, l);
     rc = len < (int)sizeof line ? parse_field(line, f) : -EINVAL;
     if (rc == -EINVAL)
-      set_err(err, errlen, "%s:%s: cannot parse line %d of the format: %.*s", system, name, lineno, len, l);
+      tfs_set_err(err, errlen, "%s:%s: cannot parse line %d of the format: %.*s", system, name, lineno, len, l);
   }
   if (rc == 0 && ev->id < 0) {
-    set_err(err, errlen, "%s:%s: the format has no ID line", system, name);
+    tfs_set_err(err, errlen, "%s:%s: the format has no ID line", system, name);
     rc = -EINVAL;
   }
   if (rc) {
-    if (rc == -ENOMEM) set_err(err, errlen, "%s:%s: out of memory", system, name);
+    if (rc == -ENOMEM) tfs_set_err(err, errlen, "%s:%s: out of memory", system, name);
     tfs_event_free(ev);
     return rc;
   }
@@ -280,14 +277,14 @@ int tfs_event_parse(const char *system, const char *name, const char *text, TfsE
 /* Finds the root, filling err on failure. */
 static int root_or_err(const char **root, char *err, size_t errlen) {
   int rc = tfs_root(root);
-  if (rc) set_err(err, errlen, "cannot find or mount tracefs at " TFS_MOUNT_POINT ": %s", strerror(-rc));
+  if (rc) tfs_set_err(err, errlen, "cannot find or mount tracefs at " TFS_MOUNT_POINT ": %s", strerror(-rc));
   return rc;
 }
 
 int tfs_event_load(const char *system, const char *name, TfsEvent **out, char *err, size_t errlen) {
   *out = NULL;
   if (!valid_part(system) || !valid_part(name)) {
-    set_err(err, errlen, "invalid tracepoint name '%s:%s'", system ? system : "", name ? name : "");
+    tfs_set_err(err, errlen, "invalid tracepoint name '%s:%s'", system ? system : "", name ? name : "");
     return -EINVAL;
   }
   const char *root;
@@ -295,13 +292,13 @@ int tfs_event_load(const char *system, const char *name, TfsEvent **out, char *e
   if (rc) return rc;
   char path[512], *text = NULL;
   snprintf(path, sizeof path, "%s/events/%s/%s/format", root, system, name);
-  rc = read_text(path, &text);
+  rc = tfs_read_file(path, &text);
   if (rc == -ENOENT || rc == -ENOTDIR) {
-    set_err(err, errlen, "no tracepoint %s:%s in this kernel (no %s)", system, name, path);
+    tfs_set_err(err, errlen, "no tracepoint %s:%s in this kernel (no %s)", system, name, path);
     return -ENOENT;
   }
   if (rc) {
-    set_err(err, errlen, "cannot read %s: %s", path, strerror(-rc));
+    tfs_set_err(err, errlen, "cannot read %s: %s", path, strerror(-rc));
     return rc;
   }
   rc = tfs_event_parse(system, name, text, out, err, errlen);
@@ -352,7 +349,7 @@ int tfs_event_glob(const char *pattern, TfsEventFn fn, void *ctx) {
     return r ? r : 1;
   }
   snprintf(path, sizeof path, "%s/available_events", root);
-  if ((rc = read_text(path, &text))) return rc;
+  if ((rc = tfs_read_file(path, &text))) return rc;
 
   /* available_events: one "system:event" per line, in no useful order. */
   NamePair *v = NULL;
@@ -461,17 +458,17 @@ int tfs_syscall_load(const char *name, TfsSyscall **out, char *err, size_t errle
   TfsSyscall *sc = calloc(1, sizeof *sc);
   if (!sc || !(sc->name = strdup(name))) {
     free(sc);
-    set_err(err, errlen, "out of memory");
+    tfs_set_err(err, errlen, "out of memory");
     return -ENOMEM;
   }
   int rc = tfs_event_load("syscalls", ev, &sc->enter, err, errlen);
   if (rc == -ENOENT)
-    set_err(err, errlen, "no syscall %s in this kernel (no tracepoint syscalls:%s)", name, ev);
+    tfs_set_err(err, errlen, "no syscall %s in this kernel (no tracepoint syscalls:%s)", name, ev);
   if (rc) goto fail;
   int i = 0;
   while (i < sc->enter->nfields && strcmp(sc->enter->fields[i].name, "__syscall_nr")) i++;
   if (i == sc->enter->nfields) {
-    set_err(err, errlen, "syscalls:%s has no __syscall_nr field", ev);
+    tfs_set_err(err, errlen, "syscalls:%s has no __syscall_nr field", ev);
     rc = -EINVAL;
     goto fail;
   }
@@ -482,7 +479,7 @@ int tfs_syscall_load(const char *name, TfsSyscall **out, char *err, size_t errle
   snprintf(ev, sizeof ev, "sys_exit_%s", name);
   rc = tfs_event_load("syscalls", ev, &sc->exit, err, errlen);
   if (rc == -ENOENT) { /* some syscalls never return (exit, rt_sigreturn) */
-    set_err(err, errlen, "%s", "");
+    tfs_set_err(err, errlen, "%s", "");
     rc = 0;
   }
   if (rc) goto fail;

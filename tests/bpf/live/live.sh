@@ -551,6 +551,26 @@ case_burst() {
   check "exit status $rc" test "$rc" -eq 0
 }
 
+# A probe of 1,000 statements that can each fail compiles (their error exits
+# share one block); one too large for BPF's jumps is a clear pass-4 error,
+# not LLVM's abort.
+case_big_probe() {
+  local body k
+  body=""
+  for ((k = 0; k < 1000; k++)); do body+="c[$k]++ "; done
+  printf 'global c\nprobe kernel.trace("syscalls:sys_enter_getppid") { %s}\n' "$body" >"$tmp/big.stp"
+  (cd "$tmp" && "$stapjit" --disable-cache -p4 big.stp) >"$tmp/out" 2>"$tmp/err"
+  check "1,000 statements: -p4 status $?" test -s "$tmp/stap_bpf.bpf.o"
+  body=""
+  for ((k = 0; k < 4000; k++)); do body+="c[$k]++ "; done
+  printf 'global c\nprobe kernel.trace("syscalls:sys_enter_getppid") { %s}\n' "$body" >"$tmp/huge.stp"
+  (cd "$tmp" && "$stapjit" --disable-cache -DMAXACTION=100000 -p4 huge.stp) >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  check "4,000 statements: status $rc, expected 1" test "$rc" -eq 1
+  check "4,000 statements: the error says why" grep -q "larger than a BPF jump can span" "$tmp/err"
+  check "4,000 statements: pass 4 failed as a pass fails" grep -q "^Pass 4: compilation failed" "$tmp/err"
+}
+
 case_errors() {
   run 20 -- -e 'probe kernel.trace("nosuch:thing") { printf("x\n") }'
   check "missing tracepoint: exit status $rc, expected 1" test "$rc" -eq 1
@@ -587,6 +607,30 @@ case_kernel_lacks() {
   lacks perf_event "error: probe timer.ms(100): the running kernel cannot run BPF programs on perf events"
   lacks bpf_loop "error: probe timer.ms(100): its loops need the bpf_loop helper"
   lacks for_each_map "error: probe timer.ms(100): its foreach needs the bpf_for_each_map_elem helper"
+}
+
+# kprobe_progs: the ids of the kprobe-type probe handlers loaded now.
+kprobe_progs() { bpftool prog show 2>/dev/null | sed -n 's/^\([0-9]*\): kprobe  *name probe_[0-9].*/\1/p' | sort; }
+
+# kernel.function on a kernel without kprobes (this machine's CONFIG_KPROBES
+# is off; elsewhere STAPJIT_TEST_KERNEL_LACKS makes it look so): a clear
+# error naming the probe point before anything is loaded or run.
+case_kprobes_absent() {
+  need_bpftool || return
+  local before after
+  before=$(kprobe_progs)
+  [[ -e /sys/bus/event_source/devices/kprobe/type || -e /sys/kernel/tracing/kprobe_events ]] &&
+    export STAPJIT_TEST_KERNEL_LACKS=kprobes
+  run 20 -- -e 'probe kernel.function("vfs_read") { printf("%d\n", $count); exit() }
+    probe begin { printf("begun\n") }'
+  unset STAPJIT_TEST_KERNEL_LACKS
+  after=$(kprobe_progs)
+  check "exit status $rc, expected 1" test "$rc" -eq 1
+  check "the error names the probe point and says why" grep -qF \
+    'error: probe kernel.function("vfs_read"): this kernel has no kprobes (CONFIG_KPROBES is off' "$tmp/err"
+  check "nothing ran" test ! -s "$tmp/out"
+  check "no hang (${elapsed} ms)" within "$elapsed" 0 15000
+  check "no kprobe program left loaded" test -z "$(comm -13 <(echo "$before") <(echo "$after"))"
 }
 
 # -----------------------------------------------------------------------------------
