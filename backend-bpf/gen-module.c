@@ -109,7 +109,11 @@ static int make_maps(Gen *g) {
   const BpfLayout *l = g->l;
   const IrModule *m = g->m;
   g->ctl = gen_map_add(g, "stp_ctl", BPF_MAP_TYPE_ARRAY, 4, sizeof(BpfCtl), 1, 0);
-  g->events = gen_map_add(g, "stp_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 1u << 22, 0);
+  /* 2 MiB by default (-s sets it at load time): the reader is woken at least
+   * every BLAY_WAKE_NS, and at 1.6M records/s a millisecond fills ~40 KB;
+   * the ring's pages count twice in the tracer's RSS (the kernel maps them
+   * twice, for records that wrap). */
+  g->events = gen_map_add(g, "stp_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 1u << 21, 0);
   g->scratch = gen_map_add(g, "stp_scratch", BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0); /* sizes fixed at the end */
   g->glob = gen_map_add(g, "stp_glob", BPF_MAP_TYPE_ARRAY, 4, l->glob_size, 1, 0);
   if (g->ctl < 0 || g->events < 0 || g->scratch < 0 || g->glob < 0) return -ENOMEM;
