@@ -230,6 +230,12 @@ probe end { foreach (k in c+) printf("c%d=%d\n", k, c[k]) }'
   check "getppid exit, its last: c[9]=$(value c9), expected 900" test "$(value c9)" = 900
   lines=$(grep -o 'merged.stp:[0-9]*' "$tmp/err" | sort -u | tr '\n' ' ')
   check "an error in each, on its own line: $lines" test "$lines" = "merged.stp:10 merged.stp:2 "
+  # a saved object finds the same groups in its IR (stapjit-run compiles nothing)
+  (cd "$tmp" && "$stapjit" -DMAXERRORS=20 -p4 -m merged merged.stp) >/dev/null 2>&1
+  timeout -s KILL 30 "$(dirname "$stapjit")/stapjit-run" -c "$helper getppid 100" "$tmp/merged.bpf.o" \
+    >"$tmp/out" 2>"$tmp/err" </dev/null
+  check "stapjit-run of the -p4 object: c[1]=$(value c1) c[9]=$(value c9), expected 100 and 900" \
+    test "$(value c1) $(value c9)" = "100 900"
 }
 
 case_tracepoint_wildcard() {
