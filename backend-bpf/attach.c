@@ -253,6 +253,7 @@ static int parse_kfunc(const char *pp, Comp *c, int n, BattachSpec *s) {
   if (strlen(c[k].arg) >= sizeof s->kfunc) return none(s, pp, "the function name is too long");
   snprintf(s->kfunc, sizeof s->kfunc, "%.127s", c[k].arg);
   s->kind = BATT_KPROBE;
+  s->kprobe_ns = !strcmp(c[0].name, "kprobe");
   if (++k == n) return 0;
   if (k + 1 == n && !c[k].has_arg && !strcmp(c[k].name, "call")) return 0;
   if (k + 1 == n && !c[k].has_arg && !strcmp(c[k].name, "return")) {

@@ -11,6 +11,16 @@
 
 #include <stdio.h>
 
+/* How kernel.function probes attach (--kfunc-attach).  The choice is made
+ * here, at compile time, and recorded in the object: a program for fentry
+ * or fexit is in section "fentry/F" or "fexit/F" (BPF_PROG_TYPE_TRACING),
+ * a kprobe's in "kprobe"; the loader attaches by the program's type. */
+typedef enum BpfKfuncAttach {
+  BPF_KFUNC_AUTO,   /* fentry/fexit for an exact name the running kernel can trace so; else kprobes */
+  BPF_KFUNC_KPROBE, /* kprobes and kretprobes (kprobe_multi for patterns) */
+  BPF_KFUNC_FENTRY, /* fentry/fexit, or an error naming the probe point */
+} BpfKfuncAttach;
+
 typedef struct BpfGenOptions {
   size_t sz;               /* sizeof(BpfGenOptions) */
   bool optimize;           /* run LLVM's -O2 pipeline on the module */
@@ -19,6 +29,7 @@ typedef struct BpfGenOptions {
   FILE *dump_llvm;         /* print the LLVM IR (after optimisation) here */
   FILE *dump_asm;          /* print the BPF assembly here, source lines interleaved */
   const RtLimits *limits;  /* the session's -D limits (the generator may be a module with its own copy) */
+  BpfKfuncAttach kfunc_attach; /* kernel.function probes: fentry/fexit or kprobes */
 } BpfGenOptions;
 
 /* A compiled object: ELF bytes (malloc-owned) and its layout. */

@@ -31,6 +31,9 @@ typedef struct BpfCaps {
   bool btf;          /* /sys/kernel/btf/vmlinux */
   bool kprobes;      /* kprobes can be created (a kprobe PMU, or tracefs kprobe_events): CONFIG_KPROBES */
   bool kprobe_multi; /* BPF kprobe_multi links (CONFIG_FPROBE, Linux 5.18): one link for many functions */
+  bool fentry;       /* fentry/fexit programs attach (BTF, a BPF trampoline: CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+                        and have bpf_get_func_arg (Linux 5.17) */
+  char fentry_why[160]; /* when fentry is false: what the kernel said */
   char why[256];     /* when bpf is false: the reason, for the user */
 } BpfCaps;
 
@@ -249,7 +252,8 @@ typedef struct BattachSpec {
   bool one_cpu;  /* timer.s/ms/...: one CPU fires, as stap's interval timers; else every CPU */
   char kfunc[128];  /* BATT_KPROBE: the function, an fnmatch pattern */
   char kmodule[64]; /* BATT_KPROBE: its module, "" for vmlinux */
-  bool kret;        /* BATT_KPROBE: .return (a kretprobe) */
+  bool kret;        /* BATT_KPROBE: .return (a kretprobe, or fexit) */
+  bool kprobe_ns;   /* BATT_KPROBE: kprobe.function or kprobe.module: always kprobes, never fentry */
   char why[200]; /* BATT_NONE */
 } BattachSpec;
 
@@ -290,6 +294,17 @@ typedef struct KfnLinks {
  * a pattern. */
 int kfn_attach(struct bpf_program *prog, const BattachSpec *sp, bool multi, KfnLinks *out, char *err,
                size_t errlen);
+/* Is name one of ftrace's functions (available_filter_functions), which
+ * fentry and kprobe_multi need?  True when the list cannot be read. */
+bool kfn_ftrace_has(const char *name);
+
+/* The program that saves a .return probe's entry values (@entry, and
+ * $param in .return), when the probe has one: "probe_N" has "probe_N_entry",
+ * in section "kprobe" or "fentry/F" like its probe's, attached to the same
+ * functions with the same cookies; it writes map "stp_entN" (LRU hash, key:
+ * the thread id as a u64; value: a u64 mask of faulted reads, then one u64
+ * per saved read).  The .return program reads that map. */
+#define KFN_ENTRY_SUFFIX "_entry"
 
 /* ---- tracepoint catalogue (tracefs.c) --------------------------------------- */
 
@@ -391,7 +406,7 @@ void tfs_syscall_free(TfsSyscall *sc);
  * error messages quote, and the driver's session settings.  object.c has
  * the byte format. */
 
-enum { BOBJ_VERSION = 3 }; /* bump on any change to the format, the IR text form or the layout contract */
+enum { BOBJ_VERSION = 4 }; /* bump on any change to the format, the IR text form or the layout contract */
 
 typedef struct BobjSource {
   const char *path; /* as messages show it (NUL-terminated) */

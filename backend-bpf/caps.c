@@ -7,6 +7,7 @@
 #include "bpfload.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -53,8 +54,51 @@ static bool have_kprobe_multi(void) {
   return lfd >= 0 || e == ESRCH || e == ENOENT;
 }
 
+/* fentry, as a kernel.function probe would use it: an fentry program that
+ * calls bpf_get_func_arg, loaded for vfs_read (a function every kernel
+ * has, in BTF and ftrace's list), then linked (the trampoline: where a
+ * kernel lacks direct ftrace calls this is what fails, ENOTSUPP) and
+ * unlinked at once.  The no-op program may run a few times meanwhile. */
+static bool have_fentry(char *why, size_t len) {
+  struct btf *vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) {
+    snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+    return false;
+  }
+  int id = btf__find_by_name_kind(vmlinux, "vfs_read", BTF_KIND_FUNC);
+  btf__free(vmlinux);
+  if (id <= 0) {
+    snprintf(why, len, "vfs_read is not in the kernel's BTF");
+    return false;
+  }
+  /* bpf_get_func_arg(ctx, 0, fp - 8); return 0 */
+  struct bpf_insn insns[] = {
+      {.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_3, .src_reg = BPF_REG_10},
+      {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_3, .imm = -8},
+      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 0},
+      {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_func_arg},
+      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+      {.code = BPF_JMP | BPF_EXIT}};
+  LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = (__u32)id);
+  int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, sizeof insns / sizeof *insns, &po);
+  if (fd < 0) {
+    snprintf(why, len, "the kernel refuses to load an fentry program for vfs_read (%s)", strerror(errno));
+    return false;
+  }
+  int lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+  int e = errno;
+  close(fd);
+  if (lfd < 0) {
+    snprintf(why, len, "the kernel refuses to attach an fentry program to vfs_read (%s)",
+             e == 524 ? "ENOTSUPP: no BPF trampoline" : strerror(e));
+    return false;
+  }
+  close(lfd);
+  return true;
+}
+
 /* Test only: STAPJIT_TEST_KERNEL_LACKS="ringbuf,bpf_loop,for_each_map,
- * perf_event,bpf,btf,kprobes,kprobe_multi" makes the running kernel look as if it lacked those, so
+ * perf_event,bpf,btf,kprobes,kprobe_multi,fentry" makes the running kernel look as if it lacked those, so
  * that tests reach the errors an older kernel gets (tests/bpf/live). */
 static void pretend_lacking(const char *list) {
   static const struct {
@@ -67,7 +111,8 @@ static void pretend_lacking(const char *list) {
                {"perf_event", &caps.perf_event},
                {"btf", &caps.btf},
                {"kprobes", &caps.kprobes},
-               {"kprobe_multi", &caps.kprobe_multi}};
+               {"kprobe_multi", &caps.kprobe_multi},
+               {"fentry", &caps.fentry}};
   for (const char *p = list; p && *p;) {
     size_t n = strcspn(p, ",");
     for (size_t k = 0; k < sizeof names / sizeof *names; k++)
@@ -96,6 +141,9 @@ const BpfCaps *bpf_caps_probe_kernel(void) {
   caps.btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
   caps.kprobes = have_kprobes();
   caps.kprobe_multi = caps.kprobes && have_kprobe_multi();
+  caps.fentry = have_fentry(caps.fentry_why, sizeof caps.fentry_why);
   pretend_lacking(getenv("STAPJIT_TEST_KERNEL_LACKS"));
+  if (!caps.fentry && !caps.fentry_why[0])
+    snprintf(caps.fentry_why, sizeof caps.fentry_why, "the kernel has no fentry (STAPJIT_TEST_KERNEL_LACKS)");
   return &caps;
 }

@@ -936,7 +936,7 @@ int gen_handler(Gen *g, const IrProbe *p, const BlayGroup *grp, const char *sec)
     for (int k = 0; k < grp->nparams; k++) F->param_of[grp->params[k]->id] = k;
   }
   char name[64];
-  snprintf(name, sizeof name, "probe_%d", p->index);
+  snprintf(name, sizeof name, "probe_%d%s", p->index, g->prog_suffix);
   LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, false);
   F->main.fn = LLVMAddFunction(g->mod, name, fty);
   LLVMSetSection(F->main.fn, sec);

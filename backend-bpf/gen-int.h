@@ -44,6 +44,12 @@ typedef struct Gen {
   int nstrings;                   /* read-only strings made */
   struct Kbtf *kbtf;              /* the kernel's functions and types (gen-kfn.c), opened on first need */
   bool kbtf_failed;               /* ... and it could not be */
+  bool kfn_fentry;                /* the kernel.function probe being generated is fentry/fexit (gen-kfn.c) */
+  const IrInst **kfn_slots;       /* its reads saved at entry, by slot (gen_kfn_entry); malloc'd */
+  int kfn_nslots;
+  int kfn_entmap;                 /* the map of those saved values (index in maps), -1 */
+  char kfn_func[128];             /* a pattern's probe under fentry: the one function this program is for */
+  char prog_suffix[16];           /* ... and what its programs' names add to "probe_N" ("_f3"), else "" */
 } Gen;
 
 /* ---- gen-module.c -------------------------------------------------------------- */
@@ -121,6 +127,20 @@ LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMV
  * compiling kernel (unless p is optional).  0 without BTF: exact names are
  * left to the attach. */
 int gen_kfn_check(Gen *g, const IrProbe *p, const BattachSpec *sp);
+/* How p attaches (--kfunc-attach and what the compiling kernel offers):
+ * 1 fentry/fexit, 0 kprobes, -1 after a diagnostic (fentry forced where it
+ * cannot be).  Sets g->kfn_fentry. */
+int gen_kfn_method(Gen *g, const IrProbe *p, const BattachSpec *sp);
+/* A pattern's functions that fentry/fexit can trace (malloc'd names, free
+ * with kfn_names_free); 0, or -1 after a diagnostic (none can). */
+int gen_kfn_fentry_functions(Gen *g, const IrProbe *p, const BattachSpec *sp, char ***names, int *n);
+/* The section of p's program: "fentry/F", "fexit/F" or "kprobe". */
+const char *gen_kfn_section(Gen *g, const BattachSpec *sp, bool entry, char *buf, size_t len);
+/* For a .return probe p whose handler reads values at entry (@entry(...),
+ * $param): chooses their slots (g->kfn_slots) and emits the program that
+ * saves them (KFN_ENTRY_SUFFIX, bpfload.h).  0 (also after a diagnostic),
+ * or -ENOMEM. */
+int gen_kfn_entry(Gen *g, const IrProbe *p, const BattachSpec *sp);
 /* pp() (func_only: ppfunc()) of a kernel.function pattern's probe into dst:
  * its function's, by the attachment's cookie.  false when p is no pattern's
  * probe (or its functions cannot be listed): the caller uses the text. */

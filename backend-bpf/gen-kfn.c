@@ -1,16 +1,37 @@
 /* gen-kfn.c: target variables of kernel.function and kprobe.function
- * probes, typed from the kernel's BTF (no DWARF), for the code generator.
+ * probes, typed from the kernel's BTF (no DWARF), for the code generator,
+ * and how each such probe attaches.
  *
- * A kprobe program's context is the probed function's struct pt_regs, so
- * parameter i is the x86-64 calling convention's register i (rdi, rsi,
- * rdx, rcx, r8, r9) and $return, in a .return probe, is rax; each narrowed
- * to its BTF type's size and sign.  `->member` chains go through BTF's
- * struct and union member offsets, reading kernel memory with
- * bpf_probe_read_kernel where a pointer is followed; a member that is a
- * struct or union is stepped into without a read, as C's `.` would.  The
- * value at the end is an integer (a pointer is its address); a char array
- * is, as for tracepoint fields, its address: scripts read strings with
- * kernel_string().  A failed read is the IR_CTX site's error (code 1).
+ * Two attachment methods, chosen here per probe (gen_kfn_method, from
+ * --kfunc-attach and what the compiling kernel offers) and recorded in the
+ * program's section, so a saved object carries it:
+ *   kprobes: the context is the probed function's struct pt_regs, so
+ *     parameter i is the x86-64 calling convention's register i (rdi, rsi,
+ *     rdx, rcx, r8, r9) and $return, in a .return probe, is rax;
+ *   fentry/fexit (kernel.function; the default for exact names; a pattern
+ *     only when forced, as one program per function, since a trampoline
+ *     program attaches to one: g->kfn_func names it): the context is the trampoline's array of u64
+ *     arguments, read with bpf_get_func_arg and, in fexit, bpf_get_func_ret
+ *     (helpers, not loads, so the verifier sees scalars, never BTF
+ *     pointers it would forbid arithmetic on).  Cheaper per hit than a
+ *     kprobe's int3 on x86, so the default where the kernel has it.
+ * Each value is narrowed to its BTF type's size and sign.  `->member`
+ * chains go through BTF's struct and union member offsets, reading kernel
+ * memory with bpf_probe_read_kernel where a pointer is followed; a member
+ * that is a struct or union is stepped into without a read, as C's `.`
+ * would.  The value at the end is an integer (a pointer is its address); a
+ * char array is, as for tracepoint fields, its address: scripts read
+ * strings with kernel_string().  A failed read is the IR_CTX site's error
+ * (code 1).
+ *
+ * Values at entry in .return probes (@entry(expr), and $param, which stap
+ * reads as @entry($param)): fexit has the parameters itself, so a plain
+ * $param is read there directly; anything else (kretprobes, member chains)
+ * is saved by a second program on the function's entry (gen_kfn_entry)
+ * into a map keyed by thread id, which the .return handler looks up.  Only
+ * target variables can be saved: @entry of another expression is refused.
+ * The key has no call depth, so a recursive function's inner call
+ * overwrites the outer's values (a missing entry reads as 0).
  *
  * Offsets are the compiling kernel's (its /sys/kernel/btf), put into the
  * code as constants: the object is for that kernel (no CO-RE relocations
@@ -20,8 +41,8 @@
  * index in kfn.c's list, the same at compile and attach time on one
  * kernel) through a read-only table.  Refused, with the stap-like wording of error::dwarf:
  * unknown parameters and members, -> on a non-pointer, bitfields, [index],
- * parameters past the sixth or wider than a register, and parameters in
- * .return probes (they would need @entry).  Nothing here attaches.
+ * kprobe parameters past the sixth, and parameters wider than a register.
+ * Nothing here attaches.
  */
 #include "gen-int.h"
 #include "kbtf.h"
@@ -39,7 +60,7 @@ enum { KFN_MAX_LOADS = 16 };
  * loads, then the value or an address.  Compared with memcmp between the
  * functions of a pattern, so always built from a zeroed struct. */
 typedef struct KfnPlan { /* int64_t throughout: no padding for memcmp to see */
-  int64_t reg;        /* offset in struct pt_regs */
+  int64_t reg;        /* offset in struct pt_regs; fentry/fexit: the argument's index, -1 for $return */
   int64_t reg_size;   /* the register's value narrowed to this many bytes */
   int64_t reg_signed;
   int64_t nloads;     /* v = *(size bytes *)(v + off), in order */
@@ -52,6 +73,7 @@ typedef struct KfnPlan { /* int64_t throughout: no padding for memcmp to see */
 
 static const int arg_regs[6] = {112, 104, 96, 88, 72, 64}; /* di si dx cx r8 r9 */
 enum { REG_AX = 80 };
+enum { KFN_MAX_SAVED = 32 }; /* values one .return probe saves at entry (the entry program's stack) */
 
 /* typedefs, qualifiers and type tags skipped; NULL for void */
 static const struct btf_type *resolve(const struct btf *btf, uint32_t id, uint32_t *out_id) {
@@ -159,7 +181,7 @@ static bool plan_start(Gen *g, const KbtfFunc *f, const BattachSpec *sp, const A
                 !sp->kret ? ": $return exists in .return probes only" : ": it returns void");
       return false;
     }
-    pl->reg = REG_AX;
+    pl->reg = g->kfn_fentry ? -1 : REG_AX;
   } else {
     int n = kbtf_func_nparams(f), at = -1;
     char alts[300] = "";
@@ -175,17 +197,12 @@ static bool plan_start(Gen *g, const KbtfFunc *f, const BattachSpec *sp, const A
                 alts[0] ? " (alternatives:" : "", alts, alts[0] ? ")" : "");
       return false;
     }
-    if (sp->kret) {
-      gen_error(g, e->loc, "parameter '$%s' of '%s' in a .return probe would need its value at entry (@entry), "
-                           "which the bpf backend does not support yet", name, f->name);
-      return false;
-    }
-    if (at >= 6) {
+    if (!g->kfn_fentry && at >= 6) {
       gen_error(g, e->loc, "parameter '$%s' of '%s' is passed on the stack (it is parameter %d), which the bpf "
                            "backend does not read yet", name, f->name, at + 1);
       return false;
     }
-    pl->reg = arg_regs[at];
+    pl->reg = g->kfn_fentry ? at : arg_regs[at];
   }
   int size;
   bool sgn;
@@ -344,9 +361,27 @@ static LLVMValueRef narrow(Gen *g, LLVMValueRef v, int64_t size, int64_t sgn) {
   return sgn ? LLVMBuildSExt(g->b, n, g->i64, "") : LLVMBuildZExt(g->b, n, g->i64, "");
 }
 
+/* The register (kprobes) or argument (fentry/fexit) a plan starts from. */
+static LLVMValueRef start(Gen *g, const KfnPlan *pl, LLVMValueRef ctxp) {
+  if (!g->kfn_fentry) {
+    LLVMValueRef r = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, ctxp, (uint64_t)pl->reg), "");
+    LLVMSetAlignment(r, 8);
+    return r;
+  }
+  LLVMValueRef slot = gen_ctx_stack(g, 8);
+  LLVMBuildStore(g->b, bb_c64(g, 0), slot);
+  if (pl->reg < 0) {
+    LLVMValueRef a[2] = {ctxp, slot};
+    bb_helper(g, BPF_FUNC_get_func_ret, g->i64, a, 2);
+  } else {
+    LLVMValueRef a[3] = {ctxp, bb_c64(g, pl->reg), slot};
+    bb_helper(g, BPF_FUNC_get_func_arg, g->i64, a, 3);
+  }
+  return LLVMBuildLoad2(g->b, g->i64, slot, "");
+}
+
 static LLVMValueRef emit(Gen *g, const KfnPlan *pl, LLVMValueRef ctxp, LLVMValueRef *fault) {
-  LLVMValueRef r = LLVMBuildLoad2(g->b, g->i64, bb_gep(g, ctxp, (uint64_t)pl->reg), "");
-  LLVMSetAlignment(r, 8);
+  LLVMValueRef r = start(g, pl, ctxp);
   LLVMValueRef v = narrow(g, r, pl->reg_size, pl->reg_signed);
   LLVMValueRef bad = NULL;
   for (int k = 0; k < pl->nloads; k++) {
@@ -411,21 +446,14 @@ static LLVMValueRef emit_by_cookie(Gen *g, const KfnPlan *plans, int nplans, con
   return v;
 }
 
-LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMValueRef ctxp, const IrInst *i,
-                          LLVMValueRef *fault) {
-  const IrCtx *c = i->aux;
-  const AstExpr *e = c ? c->expr : NULL;
-  const char *text = c && c->text ? c->text : "target variable";
-  *fault = NULL;
-  if (!e || e->kind != EX_TARGET || e->suffix != SFX_NONE || e->addr || !e->name) {
-    gen_error(g, i->loc, "'%s' cannot run in a kernel probe on the bpf backend yet: kernel.function probes read "
-                         "'$parameter', '$return' and '->member' chains", text);
-    return NULL;
-  }
+/* The value of target expression e ($param->member...) for the functions
+ * sp names, read from ctxp; NULL after a diagnostic. */
+static LLVMValueRef read_target(Gen *g, const IrProbe *p, const BattachSpec *sp, const AstExpr *e, const char *text,
+                                SrcLoc loc, LLVMValueRef ctxp, LLVMValueRef *fault) {
   Funcs fs = {0};
-  if (functions(g, sp, i->loc, &fs)) return NULL;
+  if (functions(g, sp, loc, &fs)) return NULL;
   if (fs.n == 0) {
-    gen_error(g, i->loc, "no kernel function matches %s, so '%s' cannot be resolved", p->pp, text);
+    gen_error(g, loc, "no kernel function matches %s, so '%s' cannot be resolved", p->pp, text);
     return NULL;
   }
   KfnPlan *plans = calloc((size_t)fs.n, sizeof *plans);
@@ -439,7 +467,7 @@ LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMV
     while (ok && j < nplans && memcmp(&plans[j], &pl, sizeof pl)) j++;
     if (ok && j == nplans) {
       if (nplans == 256) {
-        gen_error(g, i->loc, "'%s' is read in more than 256 different ways by the functions %s matches", text,
+        gen_error(g, loc, "'%s' is read in more than 256 different ways by the functions %s matches", text,
                   sp->kfunc);
         ok = false;
         break;
@@ -456,11 +484,286 @@ LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMV
   return v;
 }
 
+static bool is_return(const AstExpr *e) {
+  return e->kind == EX_TARGET && e->name && !strcmp(e->name[0] == '$' ? e->name + 1 : e->name, "return");
+}
+
+/* In a .return probe, the target expression whose value at entry e stands
+ * for (@entry(x): x; $param...: itself); NULL for $return, and outside
+ * .return probes. */
+static const AstExpr *entry_target(const BattachSpec *sp, const AstExpr *e) {
+  if (!sp->kret || !e) return NULL;
+  if (e->kind == EX_ENTRY) return e->lhs;
+  if (e->kind == EX_TARGET && !is_return(e)) return e;
+  return NULL;
+}
+
+/* Can x be read at entry (checked before it is saved)?  A diagnostic if not. */
+static bool entry_readable(Gen *g, const AstExpr *x, const char *text, SrcLoc loc) {
+  if (!x || x->kind != EX_TARGET || x->suffix != SFX_NONE || x->addr || !x->name) {
+    gen_error(g, loc, "'%s' cannot run in a kernel probe on the bpf backend yet: @entry takes a target "
+                      "variable ('$parameter' or a '->member' chain of one)", text);
+    return false;
+  }
+  if (is_return(x)) {
+    gen_error(g, loc, "'%s': $return has no value at the function's entry", text);
+    return false;
+  }
+  return true;
+}
+
+/* Does a value at entry need the entry program?  Not a plain $param under
+ * fexit, which reads the parameters itself. */
+static bool needs_saving(const Gen *g, const AstExpr *x) { return !(g->kfn_fentry && x->ncomps == 0); }
+
+/* Slot k of the values the entry program saved for this thread: 0 and no
+ * fault when there are none. */
+static LLVMValueRef read_saved(Gen *g, int k, LLVMValueRef *fault) {
+  LLVMValueRef key = gen_ctx_stack(g, 8);
+  LLVMValueRef id = bb_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+  LLVMBuildStore(g->b, LLVMBuildAnd(g->b, id, bb_c64(g, 0xffffffff), ""), key);
+  LLVMValueRef ptr = bb_map_lookup(g, g->kfn_entmap, key);
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(g->b), hit = bb_block(g, "ent.hit"), done = bb_block(g, "ent.done");
+  LLVMBuildCondBr(g->b, LLVMBuildIsNull(g->b, ptr, ""), done, hit);
+  LLVMPositionBuilderAtEnd(g->b, hit);
+  LLVMValueRef v = bb_load64(g, ptr, 8 + 8 * (uint64_t)k);
+  LLVMValueRef mask = bb_load64(g, ptr, 0);
+  LLVMValueRef bit = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, mask, bb_c64(g, k), ""), bb_c64(g, 1), "");
+  LLVMValueRef bad = LLVMBuildICmp(g->b, LLVMIntNE, bit, bb_c64(g, 0), "");
+  LLVMBasicBlockRef hit_end = LLVMGetInsertBlock(g->b);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, done);
+  LLVMValueRef pv = LLVMBuildPhi(g->b, g->i64, ""), pf = LLVMBuildPhi(g->b, g->i1, "");
+  LLVMValueRef vs[2] = {bb_c64(g, 0), v}, fs[2] = {LLVMConstInt(g->i1, 0, false), bad};
+  LLVMBasicBlockRef from[2] = {here, hit_end};
+  LLVMAddIncoming(pv, vs, from, 2);
+  LLVMAddIncoming(pf, fs, from, 2);
+  *fault = pf;
+  return pv;
+}
+
+LLVMValueRef gen_kfn_read(Gen *g, const IrProbe *p, const BattachSpec *sp, LLVMValueRef ctxp, const IrInst *i,
+                          LLVMValueRef *fault) {
+  const IrCtx *c = i->aux;
+  const AstExpr *e = c ? c->expr : NULL;
+  const char *text = c && c->text ? c->text : "target variable";
+  *fault = NULL;
+  BattachSpec one;
+  if (g->kfn_func[0]) { /* one function of a pattern (fentry): this program's */
+    one = *sp;
+    snprintf(one.kfunc, sizeof one.kfunc, "%s", g->kfn_func);
+    sp = &one;
+  }
+  const AstExpr *x = entry_target(sp, e);
+  if (x) {
+    if (!entry_readable(g, x, text, i->loc)) return NULL;
+    if (!needs_saving(g, x)) {
+      BattachSpec at_entry = *sp;
+      at_entry.kret = false;
+      return read_target(g, p, &at_entry, x, text, i->loc, ctxp, fault);
+    }
+    for (int k = 0; k < g->kfn_nslots; k++)
+      if (g->kfn_slots[k] == i) return read_saved(g, k, fault);
+    return NULL; /* gen_kfn_entry said why */
+  }
+  if (!e || e->kind != EX_TARGET || e->suffix != SFX_NONE || e->addr || !e->name) {
+    gen_error(g, i->loc, "'%s' cannot run in a kernel probe on the bpf backend yet: kernel.function probes read "
+                         "'$parameter', '$return' and '->member' chains", text);
+    return NULL;
+  }
+  return read_target(g, p, sp, e, text, i->loc, ctxp, fault);
+}
+
+/* ---- how a probe attaches, and its entry program --------------------------------------- */
+
+/* Why fentry/fexit cannot trace function f, into why ("" when they can). */
+static void fentry_refusal(const KbtfFunc *f, bool kret, char *why, size_t len) {
+  int size, n = kbtf_func_nparams(f);
+  bool sgn;
+  char tn[KBTF_TYPE_MAX];
+  why[0] = '\0';
+  if (n > 6) {
+    snprintf(why, len, "'%s' has %d parameters, more than a BPF trampoline passes (6)", f->name, n);
+    return;
+  }
+  for (int k = 0; k < n; k++) {
+    uint32_t t;
+    kbtf_func_param(f, k, &t);
+    if (!scalar(f->btf, t, &size, &sgn)) {
+      snprintf(why, len, "parameter %d of '%s' is a %s, which a BPF trampoline does not pass", k + 1, f->name,
+               kbtf_type_name(f->btf, t, tn, sizeof tn));
+      return;
+    }
+  }
+  uint32_t r = kbtf_func_return(f);
+  if (kret && r && !scalar(f->btf, r, &size, &sgn))
+    snprintf(why, len, "'%s' returns a %s, which fexit does not pass", f->name, kbtf_type_name(f->btf, r, tn, sizeof tn));
+  else if (!kfn_ftrace_has(f->name))
+    snprintf(why, len, "'%s' is not one of ftrace's functions (available_filter_functions)", f->name);
+}
+
+int gen_kfn_method(Gen *g, const IrProbe *p, const BattachSpec *sp) {
+  g->kfn_fentry = false;
+  BpfKfuncAttach how = g->o->kfunc_attach;
+  if (sp->kprobe_ns || how == BPF_KFUNC_KPROBE) return 0;
+  const BpfCaps *caps = bpf_caps_probe_kernel();
+  char why[400] = "";
+  if (kfn_is_pattern(sp) && how == BPF_KFUNC_AUTO) {
+    return 0; /* fentry would be a program per function: kprobe_multi is one */
+  } else if (!caps->fentry) {
+    snprintf(why, sizeof why, "%s", caps->bpf ? caps->fentry_why : caps->why);
+  } else if (!kfn_is_pattern(sp)) { /* a pattern's functions: gen_kfn_fentry_functions */
+    Funcs fs = {0};
+    Kbtf *k = g->kbtf;
+    char err[300] = "";
+    int rc = k ? kbtf_func_glob(k, sp->kmodule[0] ? sp->kmodule : NULL, sp->kfunc, collect, &fs, err, sizeof err)
+               : -ENOENT;
+    if (rc <= 0 || fs.n == 0)
+      snprintf(why, sizeof why, "'%s' is not a function of the kernel's BTF%s%s", sp->kfunc, err[0] ? ": " : "", err);
+    else
+      fentry_refusal(&fs.v[0], sp->kret, why, sizeof why);
+    free(fs.v);
+  }
+  if (!why[0]) {
+    g->kfn_fentry = true;
+    return 1;
+  }
+  if (how == BPF_KFUNC_AUTO) return 0;
+  gen_error(g, p->handler->loc, "while resolving probe point %s: it cannot attach with fentry/fexit "
+                                "(--kfunc-attach=fentry): %s", p->pp, why);
+  return -1;
+}
+
+int gen_kfn_fentry_functions(Gen *g, const IrProbe *p, const BattachSpec *sp, char ***names, int *n) {
+  Funcs fs = {0};
+  *names = NULL;
+  *n = 0;
+  if (functions(g, sp, p->handler->loc, &fs)) return -1;
+  char why[400] = "", first[400] = "";
+  *names = calloc((size_t)(fs.n ? fs.n : 1), sizeof **names);
+  for (int k = 0; *names && k < fs.n; k++) {
+    fentry_refusal(&fs.v[k], sp->kret, why, sizeof why);
+    if (why[0]) { /* skipped, as stap skips the functions of a pattern the kernel refuses */
+      if (!first[0]) snprintf(first, sizeof first, "%s", why);
+      continue;
+    }
+    if (!((*names)[*n] = strdup(fs.v[k].name))) break;
+    (*n)++;
+  }
+  free(fs.v);
+  if (!*names) return -ENOMEM;
+  if (*n == 0 && !p->optional) {
+    gen_error(g, p->handler->loc, "while resolving probe point %s: none of its functions can attach with "
+                                  "fentry/fexit (--kfunc-attach=fentry)%s%s", p->pp, first[0] ? ": " : "", first);
+    return -1;
+  }
+  return 0;
+}
+
+const char *gen_kfn_section(Gen *g, const BattachSpec *sp, bool entry, char *buf, size_t len) {
+  if (!g->kfn_fentry) snprintf(buf, len, "kprobe"); /* libbpf: BPF_PROG_TYPE_KPROBE; session.c attaches it */
+  else snprintf(buf, len, "%s/%s", sp->kret && !entry ? "fexit" : "fentry", sp->kfunc);
+  return buf;
+}
+
+/* The entry program's function, with the debug info BTF needs. */
+static LLVMValueRef entry_function(Gen *g, const IrProbe *p, const char *sec, LLVMMetadataRef *scope) {
+  char name[64];
+  snprintf(name, sizeof name, "probe_%d%s" KFN_ENTRY_SUFFIX, p->index, g->prog_suffix);
+  LLVMTypeRef fty = LLVMFunctionType(g->i32, &g->ptr, 1, false);
+  LLVMValueRef fn = LLVMAddFunction(g->mod, name, fty);
+  LLVMSetSection(fn, sec);
+  unsigned line = p->handler->loc.line;
+  LLVMMetadataRef types[2] = {g->di_int, LLVMDIBuilderCreatePointerType(g->di, NULL, 64, 64, 0, NULL, 0)};
+  LLVMMetadataRef st = LLVMDIBuilderCreateSubroutineType(g->di, g->di_file, types, 2, LLVMDIFlagZero);
+  LLVMMetadataRef sp = LLVMDIBuilderCreateFunction(g->di, g->di_file, name, strlen(name), name, strlen(name),
+                                                   g->di_file, line, st, false, true, line, LLVMDIFlagPrototyped,
+                                                   true);
+  LLVMDIBuilderCreateParameterVariable(g->di, sp, "a", 1, 1, g->di_file, line, types[1], true, LLVMDIFlagZero);
+  LLVMSetSubprogram(fn, sp);
+  *scope = sp;
+  return fn;
+}
+
+int gen_kfn_entry(Gen *g, const IrProbe *p, const BattachSpec *sp) {
+  free(g->kfn_slots);
+  g->kfn_slots = NULL;
+  g->kfn_nslots = 0;
+  g->kfn_entmap = -1;
+  if (!sp->kret) return 0;
+  const IrFunc *f = p->handler;
+  int n = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      if (n == 0) return 0;
+      if (!(g->kfn_slots = calloc((size_t)n, sizeof *g->kfn_slots))) return -ENOMEM;
+    }
+    n = 0;
+    for (int b = 0; b < f->nblocks; b++)
+      for (const IrInst *i = f->blocks[b]->first; i; i = i->next) {
+        const IrCtx *c = i->op == IR_CTX ? i->aux : NULL;
+        const AstExpr *x = c ? entry_target(sp, c->expr) : NULL;
+        if (!x || x->kind != EX_TARGET || is_return(x) || !needs_saving(g, x)) continue;
+        if (pass == 1) g->kfn_slots[n] = i;
+        n++;
+      }
+  }
+  g->kfn_nslots = n;
+  if (n > KFN_MAX_SAVED) {
+    gen_error(g, f->loc, "probe %s reads %d values at entry (@entry, $parameters), more than the bpf backend saves "
+                         "(%d)", p->pp, n, KFN_MAX_SAVED);
+    return 0;
+  }
+  char name[32], sec[200];
+  snprintf(name, sizeof name, "stp_ent%d%s", p->index, g->prog_suffix);
+  g->kfn_entmap = gen_map_add(g, name, BPF_MAP_TYPE_LRU_HASH, 8, 8 * (uint32_t)(n + 1), 16384, 0);
+  if (g->kfn_entmap < 0) return -ENOMEM;
+  g->maps[g->kfn_entmap].loc = f->loc;
+  LLVMMetadataRef scope;
+  LLVMValueRef fn = entry_function(g, p, gen_kfn_section(g, sp, true, sec, sizeof sec), &scope);
+  LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
+  LLVMValueRef ctxp = LLVMGetParam(fn, 0);
+  LLVMValueRef vals = gen_ctx_stack(g, 8 * (unsigned)(n + 1)), mask = bb_c64(g, 0);
+  BattachSpec at_entry = *sp;
+  at_entry.kret = false;
+  for (int k = 0; k < n; k++) {
+    const IrCtx *c = g->kfn_slots[k]->aux;
+    SrcLoc loc = g->kfn_slots[k]->loc;
+    LLVMSetCurrentDebugLocation2(g->b, gen_di_loc(g, scope, loc));
+    const char *text = c->text ? c->text : "target variable";
+    LLVMValueRef fault = NULL, v = read_target(g, p, &at_entry, entry_target(sp, c->expr), text, loc, ctxp, &fault);
+    if (!v) continue;
+    bb_store64(g, vals, 8 + 8 * (uint64_t)k, v);
+    if (fault)
+      mask = LLVMBuildOr(g->b, mask, LLVMBuildShl(g->b, LLVMBuildZExt(g->b, fault, g->i64, ""), bb_c64(g, k), ""), "");
+  }
+  bb_store64(g, vals, 0, mask);
+  LLVMValueRef key = gen_ctx_stack(g, 8);
+  LLVMValueRef id = bb_helper(g, BPF_FUNC_get_current_pid_tgid, g->i64, NULL, 0);
+  LLVMBuildStore(g->b, LLVMBuildAnd(g->b, id, bb_c64(g, 0xffffffff), ""), key);
+  bb_map_update(g, g->kfn_entmap, key, vals, BPF_ANY);
+  LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
+  return 0;
+}
+
 /* pp() and ppfunc() of a pattern's probe: its function's, by the cookie,
  * from a table of fixed-width strings ("kernel.function(\"vfs_read\")"). */
 bool gen_kfn_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLVMValueRef dst, uint32_t dst_size) {
   BattachSpec sp;
   if (battach_parse(p->pp, &sp) != 0 || sp.kind != BATT_KPROBE || !kfn_is_pattern(&sp)) return false;
+  if (g->kfn_func[0]) { /* one function of a pattern (fentry): a constant */
+    char quoted[sizeof sp.kfunc + 2], text[512];
+    snprintf(quoted, sizeof quoted, "\"%s\"", sp.kfunc);
+    const char *at = strstr(p->pp, quoted);
+    if (func_only)
+      snprintf(text, sizeof text, "%s", g->kfn_func);
+    else if (at)
+      snprintf(text, sizeof text, "%.*s\"%s\"%s", (int)(at - p->pp), p->pp, g->kfn_func, at + strlen(quoted));
+    else
+      return false;
+    bb_read_str(g, dst, dst_size, gen_rodata_str(g, text, strlen(text) + 1));
+    return true;
+  }
   Funcs fs = {0};
   if (functions(g, &sp, p->handler->loc, &fs) || fs.n == 0) {
     free(fs.v);

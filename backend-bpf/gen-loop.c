@@ -244,7 +244,7 @@ static void make_sub(Fn *F, int l) {
   Gen *g = F->g;
   FnLoop *L = &F->loops[l];
   char name[64];
-  snprintf(name, sizeof name, "probe_%d_loop%d", F->p->index, l);
+  snprintf(name, sizeof name, "probe_%d%s_loop%d", F->p->index, g->prog_suffix, l);
   LLVMTypeRef params[4] = {g->ptr, g->ptr, g->ptr, g->ptr};
   LLVMTypeRef fty = L->kind == FN_LOOP_FOREACH ? LLVMFunctionType(g->i64, params, 4, false)
                                                : LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, g->ptr}, 2, false);
@@ -482,7 +482,7 @@ typedef struct Saved {
 static LLVMValueRef callback_begin(Fn *F, const char *what, bool foreach, FnSub *s, Saved *sv) {
   Gen *g = F->g;
   char name[64];
-  snprintf(name, sizeof name, "probe_%d_%s%d", F->p->index, what, F->ncallbacks++);
+  snprintf(name, sizeof name, "probe_%d%s_%s%d", F->p->index, g->prog_suffix, what, F->ncallbacks++);
   LLVMTypeRef params[4] = {g->ptr, g->ptr, g->ptr, g->ptr};
   LLVMTypeRef fty = foreach ? LLVMFunctionType(g->i64, params, 4, false)
                             : LLVMFunctionType(g->i64, (LLVMTypeRef[]){g->i64, g->ptr}, 2, false);

@@ -208,6 +208,7 @@ static void gen_fini(Gen *g) {
   if (g->ctx) LLVMContextDispose(g->ctx);
   free(g->maps);
   free(g->gmap);
+  free(g->kfn_slots);
   kbtf_close(g->kbtf);
 }
 
@@ -296,6 +297,34 @@ static void on_llvm_fatal(const char *reason) {
   _exit(1);
 }
 
+/* A kernel.function probe's programs: its handler, as a kprobe or for
+ * fentry/fexit (gen-kfn.c chooses), with the program saving its values at
+ * entry when it needs one; under fentry, a pattern is a program per
+ * function ("probe_N_fK", K in the function list's order), since a
+ * trampoline program attaches to one function. */
+static int kfn_probe(Gen *g, const IrProbe *p, const BattachSpec *sp, const BlayGroup *grp) {
+  char sec[256];
+  if (gen_kfn_method(g, p, sp) < 0) return 0;
+  if (!g->kfn_fentry || !kfn_is_pattern(sp)) {
+    int rc = gen_kfn_entry(g, p, sp);
+    return rc ? rc : gen_handler(g, p, grp, gen_kfn_section(g, sp, false, sec, sizeof sec));
+  }
+  char **names;
+  int n, rc = gen_kfn_fentry_functions(g, p, sp, &names, &n);
+  int errors = g->nerrors;
+  for (int k = 0; rc == 0 && k < n && g->nerrors == errors; k++) { /* one function's errors are enough */
+    BattachSpec one = *sp;
+    snprintf(one.kfunc, sizeof one.kfunc, "%s", names[k]);
+    snprintf(g->kfn_func, sizeof g->kfn_func, "%s", names[k]);
+    snprintf(g->prog_suffix, sizeof g->prog_suffix, "_f%d", k);
+    rc = gen_kfn_entry(g, p, &one);
+    if (!rc) rc = gen_handler(g, p, grp, gen_kfn_section(g, &one, false, sec, sizeof sec));
+  }
+  g->kfn_func[0] = g->prog_suffix[0] = '\0';
+  kfn_names_free(names, n);
+  return rc < 0 && rc != -ENOMEM ? 0 : rc; /* -1: a diagnostic */
+}
+
 __attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, const BpfLayout *l,
                                                           const BpfGenOptions *o, BpfObjectImage *img,
                                                           DiagList *diag) {
@@ -329,7 +358,10 @@ __attribute__((visibility("default"))) int bpfgen_compile(const IrModule *m, con
     const BlayGroup *grp = blay_group_of(g.l, k, &member);
     if (member > 0) continue; /* its group's program runs for it */
     char sec[256];
-    rc = gen_handler(&g, p, grp, battach_section(&spec, sec, sizeof sec));
+    if (spec.kind == BATT_KPROBE)
+      rc = kfn_probe(&g, p, &spec, grp);
+    else
+      rc = gen_handler(&g, p, grp, battach_section(&spec, sec, sizeof sec));
   }
   if (!rc && !g.nerrors) {
     /* The scratch map's value is the largest handler's need. */

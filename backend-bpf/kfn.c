@@ -15,6 +15,9 @@
  * function.  A pattern skips the functions the kernel refuses (notrace,
  * the kprobe blacklist), as stap does; an exact name that is refused is an
  * error.  Nothing here prints: messages go to the caller's buffer.
+ * Programs that gen-kfn.c made for fentry/fexit do not come here: each
+ * names its one function in its section, and session.c attaches it with
+ * bpf_program__attach_trace.
  */
 #include "bpfload.h"
 #include "kbtf.h"
@@ -127,6 +130,16 @@ static char **ftrace_functions(char **text, size_t *n) {
   qsort(v, *n, sizeof *v, cmp_str);
   *text = buf;
   return v;
+}
+
+bool kfn_ftrace_has(const char *name) {
+  char *text;
+  size_t n;
+  char **ft = ftrace_functions(&text, &n);
+  bool has = !ft || bsearch(&name, ft, n, sizeof *ft, cmp_str) != NULL;
+  free(ft);
+  free(text);
+  return has;
 }
 
 /* ---- attaching ------------------------------------------------------------------------- */

@@ -216,11 +216,15 @@ static int load_failed(BpfSession *s, DiagList *diag, int rc) {
   return rc;
 }
 
-/* The kernel probe whose program is called name ("probe_3"), or NULL. */
+/* The kernel probe whose program is called name ("probe_3"; for
+ * kernel.function, also its entry program "probe_3_entry" and, a pattern's
+ * under fentry, the program for one function "probe_3_f0", or
+ * "probe_3_f0_entry"), or NULL. */
 static const IrProbe *probe_named(const IrModule *m, const char *name) {
-  int index;
-  char end;
-  if (sscanf(name, "probe_%d%c", &index, &end) != 1) return NULL;
+  int index, fn, at = 0, more = 0;
+  if (sscanf(name, "probe_%d%n", &index, &at) != 1) return NULL;
+  if (sscanf(name + at, "_f%d%n", &fn, &more) == 1) at += more;
+  if (name[at] && strcmp(name + at, KFN_ENTRY_SUFFIX)) return NULL;
   for (int k = 0; k < m->nprobes; k++)
     if (m->probes[k]->index == index && m->probes[k]->site == IR_SITE_KERNEL) return m->probes[k];
   return NULL;
@@ -251,7 +255,16 @@ static int check_kernel_needs(BpfSession *s, const BpfCaps *caps, DiagList *diag
                  pp);
       bad++;
     }
-    if (parsed && sp.kind == BATT_KPROBE && !caps->kprobes) {
+    bool tracing = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING; /* fentry/fexit (gen-kfn.c) */
+    bool entry_prog = strstr(bpf_program__name(prog), KFN_ENTRY_SUFFIX) != NULL; /* its probe's errors say it */
+    if (parsed && sp.kind == BATT_KPROBE && tracing && !caps->fentry && !entry_prog) {
+      diag_error(diag, (SrcLoc){0},
+                 "probe %s: the object attaches it with fentry/fexit, but %s; compile the script with "
+                 "--kfunc-attach=kprobe",
+                 pp, caps->fentry_why);
+      bad++;
+    }
+    if (parsed && sp.kind == BATT_KPROBE && !tracing && !caps->kprobes && !entry_prog) {
       diag_error(diag, (SrcLoc){0},
                  "probe %s: this kernel has no kprobes (CONFIG_KPROBES is off: no kprobe PMU in "
                  "/sys/bus/event_source/devices, no kprobe_events in tracefs), and kernel.function and "
@@ -260,7 +273,8 @@ static int check_kernel_needs(BpfSession *s, const BpfCaps *caps, DiagList *diag
       bad++;
     }
     /* a pattern on vmlinux: one kprobe_multi link, which the program must be loaded for */
-    if (parsed && sp.kind == BATT_KPROBE && caps->kprobe_multi && kfn_is_pattern(&sp) && !sp.kmodule[0])
+    if (parsed && sp.kind == BATT_KPROBE && !tracing && caps->kprobe_multi && kfn_is_pattern(&sp) &&
+        !sp.kmodule[0])
       bpf_program__set_expected_attach_type(prog, BPF_TRACE_KPROBE_MULTI);
     if (!caps->bpf_loop && calls_helper(prog, BPF_FUNC_loop)) {
       diag_error(diag, (SrcLoc){0},
@@ -594,9 +608,28 @@ static int attach_perf(BpfSession *s, struct bpf_program *prog, const BattachSpe
 }
 
 /* kernel.function and kprobe.function (kfn.c): one kprobe_multi link, or a
- * kprobe per function; an optional probe (?) that matches nothing is left out. */
+ * kprobe per function, or for a program of type TRACING the fentry or
+ * fexit its section names (gen-kfn.c); an optional probe (?) that matches
+ * nothing is left out. */
 static int attach_kprobe(BpfSession *s, struct bpf_program *prog, const BattachSpec *sp, const IrProbe *p,
                          FILE *err) {
+  if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACING) {
+    struct bpf_link *lk = bpf_program__attach_trace(prog);
+    if (!lk) {
+      int e = errno;
+      const char *sec = bpf_program__section_name(prog), *fn = strchr(sec, '/');
+      fprintf(err, "ERROR: probe %s: the kernel refused an %s program on %s: %s\n", p->pp,
+              bpf_program__expected_attach_type(prog) == BPF_TRACE_FEXIT ? "fexit" : "fentry", fn ? fn + 1 : sec,
+              strerror(e));
+      return -1;
+    }
+    if (keep_link(s, lk)) {
+      bpf_link__destroy(lk);
+      fprintf(err, "ERROR: probe %s: %s\n", p->pp, strerror(ENOMEM));
+      return -1;
+    }
+    return 0;
+  }
   KfnLinks kl = {0};
   char why[300];
   bool multi = bpf_program__expected_attach_type(prog) == BPF_TRACE_KPROBE_MULTI;
@@ -613,6 +646,39 @@ static int attach_kprobe(BpfSession *s, struct bpf_program *prog, const BattachS
   if (rc == -ENOENT && kl.functions == 0 && p->optional) return 0;
   if (rc) fprintf(err, "ERROR: probe %s: %s\n", p->pp, why);
   return rc ? -1 : 0;
+}
+
+/* A kernel.function probe's program name, with its entry program first,
+ * so that its first returns find their values. */
+static int attach_kfn_program(BpfSession *s, const char *name, struct bpf_program *prog, const BattachSpec *sp,
+                              const IrProbe *p, FILE *err) {
+  char ename[96];
+  snprintf(ename, sizeof ename, "%s" KFN_ENTRY_SUFFIX, name);
+  struct bpf_program *eprog = bpf_object__find_program_by_name(s->obj, ename);
+  BattachSpec esp = *sp;
+  esp.kret = false;
+  if (eprog && attach_kprobe(s, eprog, &esp, p, err)) return -1;
+  return attach_kprobe(s, prog, sp, p, err);
+}
+
+/* A kernel.function probe: program name, or, a pattern's under fentry, one
+ * program per function, name_f0, name_f1, ... (gen-module.c); an optional
+ * pattern none of whose functions fentry could trace has none. */
+static int attach_kfn(BpfSession *s, const char *name, const BattachSpec *sp, const IrProbe *p, FILE *err) {
+  struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
+  if (prog) return attach_kfn_program(s, name, prog, sp, p, err);
+  int k = 0;
+  for (;; k++) {
+    char fname[80];
+    snprintf(fname, sizeof fname, "%s_f%d", name, k);
+    if (!(prog = bpf_object__find_program_by_name(s->obj, fname))) break;
+    if (attach_kfn_program(s, fname, prog, sp, p, err)) return -1;
+  }
+  if (k == 0 && !p->optional) {
+    fprintf(err, "ERROR: probe %s: not in the BPF object\n", p->pp);
+    return -1;
+  }
+  return 0;
 }
 
 static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
@@ -632,16 +698,16 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
     snprintf(name, sizeof name, "probe_%d", grp ? s->m->probes[grp->rep]->index : p->index);
     struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
     BattachSpec sp;
+    if (battach_parse(p->pp, &sp) == 0 && sp.kind == BATT_KPROBE) {
+      if (attach_kfn(s, name, &sp, p, err)) return -1;
+      continue;
+    }
     if (!prog || battach_parse(p->pp, &sp) != 0) {
       fprintf(err, "ERROR: probe %s: not in the BPF object\n", p->pp);
       return -1;
     }
     if (sp.kind == BATT_PERF) {
       if (attach_perf(s, prog, &sp, p->pp, err)) return -1;
-      continue;
-    }
-    if (sp.kind == BATT_KPROBE) {
-      if (attach_kprobe(s, prog, &sp, p, err)) return -1;
       continue;
     }
     if (sp.kind != BATT_TRACEPOINT) {

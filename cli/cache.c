@@ -95,6 +95,8 @@ int cli_cache_key(const IrModule *m, const BpfGenOptions *go, const char *genpat
   hash_i64(&h, go->optimize);
   hash_i64(&h, go->maxaction);
   hash_i64(&h, go->maxerrors);
+  hash_i64(&h, go->kfunc_attach);
+  hash_i64(&h, go->kfunc_attach == BPF_KFUNC_AUTO && bpf_caps_probe_kernel()->fentry); /* what auto chose */
   if (go->limits) hash_bytes(&h, go->limits, sizeof *go->limits);
   struct utsname u;
   if (uname(&u) == 0) {

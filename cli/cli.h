@@ -85,6 +85,7 @@ typedef struct CliOptions {
   const char *dump_ir;          /* --dump-ir[=PASS]: a pass name, "all", "" (the final IR), or NULL */
   bool dump_llvm;               /* --dump-llvm: print the LLVM IR of the kernel probes */
   bool dump_asm;                /* --dump-asm: print their BPF assembly */
+  BpfKfuncAttach kfunc_attach;  /* --kfunc-attach=auto|kprobe|fentry (bpfgen.h) */
   const char *module_name;      /* -m NAME: the object's name, or NULL */
   double timeout_s;             /* -T SECONDS, or 0 */
   int bufsize_mb;               /* -s NUM, or 0 */

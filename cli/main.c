@@ -282,7 +282,8 @@ static int run_pass4(FeSession *s, const CliOptions *o, const Diag **mark, const
                         .maxerrors = limit_or(o, CLI_MAXERRORS, 0),
                         .dump_llvm = o->dump_llvm ? stdout : NULL,
                         .dump_asm = o->dump_asm ? stdout : NULL,
-                        .limits = rt_limits()};
+                        .limits = rt_limits(),
+                        .kfunc_attach = o->kfunc_attach};
     rc = cli_bpfgen_compile_cached(m, out->layout, &go, o->cache, &out->img, cached, sizeof cached, &s->diag);
   }
   print_new_diags(s, mark);

@@ -57,6 +57,7 @@ enum {
   OPT_DUMP_IR,
   OPT_DUMP_LLVM,
   OPT_DUMP_ASM,
+  OPT_KFUNC_ATTACH,
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +115,7 @@ static const struct option long_opts[] = {
     {"dump-ir", optional_argument, NULL, OPT_DUMP_IR},
     {"dump-llvm", no_argument, NULL, OPT_DUMP_LLVM},
     {"dump-asm", no_argument, NULL, OPT_DUMP_ASM},
+    {"kfunc-attach", required_argument, NULL, OPT_KFUNC_ATTACH},
     {NULL, 0, NULL, 0},
 };
 
@@ -382,6 +384,19 @@ static int parse_backend(const char *arg, const char *opt, CliBackend *b) {
   return 0;
 }
 
+/* --kfunc-attach=auto|kprobe|fentry: how kernel.function probes attach. */
+static int parse_kfunc_attach(const char *arg, BpfKfuncAttach *out) {
+  static const char *const names[] = {[BPF_KFUNC_AUTO] = "auto", [BPF_KFUNC_KPROBE] = "kprobe",
+                                      [BPF_KFUNC_FENTRY] = "fentry"};
+  for (int k = 0; k < 3; k++)
+    if (strcmp(arg, names[k]) == 0) {
+      *out = (BpfKfuncAttach)k;
+      return 0;
+    }
+  fprintf(stderr, "ERROR: %s is an invalid argument for --kfunc-attach (auto, kprobe or fentry)\n", arg);
+  return -EINVAL;
+}
+
 /* ---- defaults ----------------------------------------------------------------- */
 
 /* uname -m as the kernel's build system names the architecture (the names
@@ -468,6 +483,7 @@ static int take_option(CliOptions *o, int c, int longindex, char **argv) {
   case OPT_BACKEND: return parse_backend(optarg, "backend", &o->backend);
   case OPT_RUNTIME: return parse_backend(optarg, "runtime", &o->backend);
   case OPT_BPF: o->backend = CLI_BACKEND_BPF; return 0;
+  case OPT_KFUNC_ATTACH: return parse_kfunc_attach(optarg, &o->kfunc_attach);
   case OPT_DYNINST: return parse_backend("dyninst", "runtime", &o->backend);
   case OPT_NO_GVAR_DISPLAY: o->no_global_var_display = true; return 0;
   case OPT_CLEAN_CACHE: o->clean_cache = true; return 0;
@@ -650,6 +666,10 @@ void cli_print_usage(FILE *out) {
           "   --runtime=bpf|kernel\n"
           "              the same, in SystemTap's spelling\n"
           "   --bpf      shorthand for --backend=bpf\n"
+          "   --kfunc-attach=auto|kprobe|fentry\n"
+          "              how kernel.function probes attach on the bpf backend: auto\n"
+          "              (fentry/fexit for exact names where the kernel offers them,\n"
+          "              else kprobes), or one method for all\n"
           "   --no-global-var-display\n"
           "              do not print the unread global variables at the end\n"
           "   --dump-ir[=PASS]\n"

@@ -625,8 +625,10 @@ case_kprobes_absent() {
   need_bpftool || return
   local before after
   before=$(kprobe_progs)
+  # without fentry too: --kfunc-attach=auto would take fentry where there are no kprobes
+  export STAPJIT_TEST_KERNEL_LACKS=fentry
   [[ -e /sys/bus/event_source/devices/kprobe/type || -e /sys/kernel/tracing/kprobe_events ]] &&
-    export STAPJIT_TEST_KERNEL_LACKS=kprobes
+    export STAPJIT_TEST_KERNEL_LACKS=kprobes,fentry
   run 20 -- -e 'probe kernel.function("vfs_read") { printf("%d\n", $count); exit() }
     probe begin { printf("begun\n") }'
   unset STAPJIT_TEST_KERNEL_LACKS
@@ -637,6 +639,32 @@ case_kprobes_absent() {
   check "nothing ran" test ! -s "$tmp/out"
   check "no hang (${elapsed} ms)" within "$elapsed" 0 15000
   check "no kprobe program left loaded" test -z "$(comm -13 <(echo "$before") <(echo "$after"))"
+}
+
+# --kfunc-attach=fentry where the kernel refuses fentry (this one, or one that
+# pretends to): an error at the probe point, naming it, before anything runs.
+# Then the real probe of this kernel, unpretended: fentry works (pass 4 ends
+# well) or the same error says what the kernel refused.
+case_fentry_forced() {
+  local script='probe kernel.function("vfs_read") { printf("%d\n", $count); exit() }
+    probe begin { printf("begun\n") }'
+  local want='error: while resolving probe point kernel.function("vfs_read"): it cannot attach with fentry/fexit (--kfunc-attach=fentry): '
+  export STAPJIT_TEST_KERNEL_LACKS=fentry
+  run 20 -- --kfunc-attach=fentry -e "$script"
+  unset STAPJIT_TEST_KERNEL_LACKS
+  check "exit status $rc, expected 1" test "$rc" -eq 1
+  check "the error names the probe point and says why" grep -qF "$want" "$tmp/err"
+  check "the caret is under the probe point" grep -qxF '       ^' "$tmp/err"
+  check "it is a pass 4 failure" grep -qF 'Pass 4: compilation failed.' "$tmp/err"
+  check "nothing ran" test ! -s "$tmp/out"
+  run 20 -- -p4 --kfunc-attach=fentry -e "$script"
+  if [[ $rc -ne 0 ]]; then
+    check "exit status $rc, expected 1" test "$rc" -eq 1
+    check "the kernel's refusal is named" grep -qF "$want" "$tmp/err"
+  fi
+  run 20 -- -p4 --kfunc-attach=sometimes -e "$script"
+  check "exit status $rc for a bad --kfunc-attach, expected 1" test "$rc" -eq 1
+  check "a bad --kfunc-attach is named" grep -qF 'ERROR: sometimes is an invalid argument for --kfunc-attach' "$tmp/err"
 }
 
 # -----------------------------------------------------------------------------------

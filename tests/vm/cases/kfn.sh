@@ -1,4 +1,6 @@
-# kernel.function probes (kprobes, typed from BTF) in the guest kernel:
+# kernel.function probes (typed from BTF) in the guest kernel, attached as
+# --kfunc-attach=auto chooses (fentry/fexit for exact names, kprobes for
+# patterns and kprobe.function; kfn-fentry.sh forces each method):
 # exact counts of the workload's vfs_read calls (readfile: 5 reads of 300
 # bytes and one at the end of the file), its parameters, a member chain
 # read as a string, $return, wildcards (one kprobe_multi link where the
