@@ -12,6 +12,7 @@
 #include "builtins.h"
 #include "gen-int.h"
 
+#include <errno.h>
 #include <linux/bpf.h>
 
 #include <stddef.h>
@@ -344,13 +345,72 @@ static void put_hex(Gen *g, LLVMValueRef p, LLVMValueRef v) {
 }
 
 
+typedef struct TpNames {
+  char (*v)[200];
+  size_t n, cap;
+} TpNames;
+
+static int tp_name(void *ctx, const char *system, const char *name) {
+  TpNames *t = ctx;
+  if (t->n == t->cap) {
+    size_t nc = t->cap ? t->cap * 2 : 16;
+    char(*nv)[200] = realloc(t->v, sizeof *nv * nc);
+    if (!nv) return -ENOMEM;
+    t->v = nv;
+    t->cap = nc;
+  }
+  snprintf(t->v[t->n++], sizeof *t->v, "%s:%s", system, name);
+  return 0;
+}
+
+/* pp() and ppfunc() of a kernel.trace probe with a wildcard: the event
+ * that fired.  The program is attached once per event, in tfs_event_glob's
+ * order, with the event's index as the cookie (session.c), so a table of
+ * the events' names in that order answers; a saved object assumes the
+ * same events where it runs. */
+static bool tp_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLVMValueRef dst, uint32_t dst_size) {
+  BattachSpec sp;
+  if (battach_parse(p->pp, &sp) != 0 || sp.kind != BATT_TRACEPOINT) return false;
+  char pat[200], quoted[204];
+  snprintf(pat, sizeof pat, "%s:%s", sp.system, sp.event);
+  if (!strpbrk(pat, "*?[")) return false;
+  snprintf(quoted, sizeof quoted, "\"%s\"", pat);
+  const char *at = strstr(p->pp, quoted);
+  TpNames t = {0};
+  if (!at || tfs_event_glob(pat, tp_name, &t) <= 0) {
+    free(t.v);
+    return false; /* the pattern, as written */
+  }
+  size_t stride = 8;
+  char *text = malloc(strlen(p->pp) + 256);
+  for (size_t k = 0; text && k < t.n; k++) {
+    size_t len = strlen(p->pp) - strlen(pat) + strlen(t.v[k]) + 1;
+    if (len > stride) stride = len;
+  }
+  stride = (stride + 7) & ~(size_t)7;
+  char *bytes = text ? calloc(t.n, stride) : NULL;
+  for (size_t k = 0; bytes && k < t.n; k++) {
+    snprintf(text, strlen(p->pp) + 256, "%.*s\"%s\"%s", (int)(at - p->pp), p->pp, t.v[k], at + strlen(quoted));
+    if (func_only)
+      rt_ppfunc(text, bytes + k * stride, stride);
+    else
+      snprintf(bytes + k * stride, stride, "%s", text);
+  }
+  if (bytes) gen_str_by_cookie(g, ctxp, bytes, t.n, stride, dst, dst_size);
+  bool ok = bytes != NULL;
+  free(bytes);
+  free(text);
+  free(t.v);
+  return ok;
+}
+
 bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef ctl, const IrInst *i, LLVMValueRef dst,
                      uint32_t dst_size, LLVMValueRef *out) {
   const char *name = ((const IrBuiltin *)i->aux)->name;
   *out = NULL;
   if (!strcmp(name, "pp") || !strcmp(name, "ppfunc")) {
     if (!dst) return false;
-    if (gen_kfn_pp(g, p, ctxp, name[2] != '\0', dst, dst_size)) {
+    if (gen_kfn_pp(g, p, ctxp, name[2] != '\0', dst, dst_size) || tp_pp(g, p, ctxp, name[2] != '\0', dst, dst_size)) {
       *out = dst;
       return true;
     }

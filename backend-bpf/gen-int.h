@@ -145,6 +145,11 @@ int gen_kfn_entry(Gen *g, const IrProbe *p, const BattachSpec *sp);
  * its function's, by the attachment's cookie.  false when p is no pattern's
  * probe (or its functions cannot be listed): the caller uses the text. */
 bool gen_kfn_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLVMValueRef dst, uint32_t dst_size);
+/* Copies into dst entry `cookie` of a table of n strings of stride bytes
+ * (entry 0 past the end): what a program attached many times says of the
+ * attachment that ran it. */
+void gen_str_by_cookie(Gen *g, LLVMValueRef ctxp, const char *bytes, size_t n, size_t stride, LLVMValueRef dst,
+                       uint32_t dst_size);
 
 /* ---- gen-func.c ------------------------------------------------------------------------ */
 

@@ -746,6 +746,12 @@ int gen_kfn_entry(Gen *g, const IrProbe *p, const BattachSpec *sp) {
   return 0;
 }
 
+void gen_str_by_cookie(Gen *g, LLVMValueRef ctxp, const char *bytes, size_t n, size_t stride, LLVMValueRef dst,
+                       uint32_t dst_size) {
+  LLVMValueRef src = table_entry(g, bytes, n * stride, cookie(g, ctxp), (uint64_t)n, stride);
+  bb_read_str(g, dst, dst_size, src);
+}
+
 /* pp() and ppfunc() of a pattern's probe: its function's, by the cookie,
  * from a table of fixed-width strings ("kernel.function(\"vfs_read\")"). */
 bool gen_kfn_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLVMValueRef dst, uint32_t dst_size) {
@@ -785,10 +791,7 @@ bool gen_kfn_pp(Gen *g, const IrProbe *p, LLVMValueRef ctxp, bool func_only, LLV
     else
       snprintf(bytes + k * stride, stride, "%.*s\"%s\"%s", (int)(at - p->pp), p->pp, fs.v[k].name, at + strlen(quoted));
   }
-  if (bytes) {
-    LLVMValueRef src = table_entry(g, bytes, (size_t)fs.n * stride, cookie(g, ctxp), (uint64_t)fs.n, stride);
-    bb_read_str(g, dst, dst_size, src);
-  }
+  if (bytes) gen_str_by_cookie(g, ctxp, bytes, (size_t)fs.n, stride, dst, dst_size);
   free(bytes);
   free(fs.v);
   return bytes != NULL;

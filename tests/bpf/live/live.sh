@@ -239,11 +239,14 @@ probe end { foreach (k in c+) printf("c%d=%d\n", k, c[k]) }'
 }
 
 case_tracepoint_wildcard() {
-  run -- -c "$helper getppid 700" -e 'global n, both, name
+  run -- -c "$helper getppid 700" -e 'global n, both, name, by
     probe kernel.trace("syscalls:sys_enter_getpp*") { if (pid() == target()) n++ }
-    probe kernel.trace("syscalls:sys_e*_getppid") { if (pid() == target()) { both++; name = execname() } }
-    probe end { printf("n=%d\nboth=%d\n%s\n", n, both, name) }'
+    probe kernel.trace("syscalls:sys_e*_getppid") { if (pid() == target()) { both++; name = execname(); by[pp()]++ } }
+    probe end { printf("n=%d\nboth=%d\n%s\n", n, both, name) foreach (p in by) printf("%s %d\n", p, by[p]) }'
   check "exit status $rc" test "$rc" -eq 0
+  check "pp() names the event that fired: 700 each" eval \
+    'grep -qx "kernel.trace(\"syscalls:sys_enter_getppid\") 700" "$tmp/out" &&
+     grep -qx "kernel.trace(\"syscalls:sys_exit_getppid\") 700" "$tmp/out"'
   check "sys_enter_getpp*: n=$(value n), expected 700" test "$(value n)" = 700
   check "sys_e*_getppid (enter and exit): both=$(value both), expected 1400" test "$(value both)" = 1400
   check "target() is the command itself, not a shell" grep -qx "live_helper" "$tmp/out"
