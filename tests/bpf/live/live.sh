@@ -550,7 +550,7 @@ case_burst() {
   check "reached RUNNING" wait_line running
   "$tmp/burst_helper" getppid "$n"
   check "burst of $n: the last line arrived while stapjit runs" wait_line "line $n"
-  check "burst of $n: all lines, in order" \
+  check "burst of $n: all lines, in order (got $(grep -c "^line " "$tmp/out"); first out of place: $(grep "^line " "$tmp/out" | awk '$2 != NR {print NR ": " $0; exit}'))" \
     eval 'test "$(grep -c "^line " "$tmp/out")" -eq $n && test "$(grep "^line " "$tmp/out" | sed -n "${n}p")" = "line $n"'
   sleep 0.5
   "$tmp/burst_helper" getppid 1
@@ -558,6 +558,8 @@ case_burst() {
   kill -INT "$bgpid"
   finish
   check "exit status $rc" test "$rc" -eq 0
+  check "nothing lost or skipped: $(grep -E 'transport failures|skipped' "$tmp/err" | head -n 2)" \
+    eval '! grep -qE "transport failures|skipped probes: [1-9]" "$tmp/err"'
 }
 
 # A probe of 1,000 statements that can each fail compiles (their error exits
