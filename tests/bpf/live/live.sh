@@ -541,8 +541,10 @@ case_lost() {
 # (most records commit without waking the reader) arrives in full soon after
 # it ends, and so does a single record after a quiet spell.
 case_burst() {
-  local n=5000
-  # a copy under its own name: other cases' live_helper runs in parallel
+  local n=5000 seen
+  # a copy under its own name: other cases' live_helper runs in parallel.
+  # (A sanitizer build's helper calls getppid again as it exits, from
+  # LeakSanitizer's tracer: lines past n are those.)
   cp "$helper" "$tmp/burst_helper"
   start -e "$RUNNING"'
     global n
@@ -550,11 +552,12 @@ case_burst() {
   check "reached RUNNING" wait_line running
   "$tmp/burst_helper" getppid "$n"
   check "burst of $n: the last line arrived while stapjit runs" wait_line "line $n"
-  check "burst of $n: all lines, in order (got $(grep -c "^line " "$tmp/out"); first out of place: $(grep "^line " "$tmp/out" | awk '$2 != NR {print NR ": " $0; exit}'))" \
-    eval 'test "$(grep -c "^line " "$tmp/out")" -eq $n && test "$(grep "^line " "$tmp/out" | sed -n "${n}p")" = "line $n"'
+  check "burst of $n: lines 1..$n in order (first out of place: $(grep "^line " "$tmp/out" | awk '$2 != NR {print NR ": " $0; exit}'))" \
+    eval 'test "$(grep "^line " "$tmp/out" | head -n $n | awk '"'"'$2 == NR'"'"' | wc -l)" -eq $n'
   sleep 0.5
+  seen=$(grep -c "^line " "$tmp/out")
   "$tmp/burst_helper" getppid 1
-  check "one record after a quiet spell arrives" wait_line "line $((n + 1))"
+  check "one record after a quiet spell arrives" wait_line "line $((seen + 1))"
   kill -INT "$bgpid"
   finish
   check "exit status $rc" test "$rc" -eq 0
