@@ -99,8 +99,8 @@ void bb_store64(Gen *g, LLVMValueRef p, uint64_t off, LLVMValueRef v) {
   LLVMSetAlignment(s, 8);
 }
 
-void bb_store32(Gen *g, LLVMValueRef p, uint64_t off, uint32_t v) {
-  LLVMValueRef s = LLVMBuildStore(g->b, LLVMConstInt(g->i32, v, false), bb_gep(g, p, off));
+void bb_store32(Gen *g, LLVMValueRef p, uint64_t off, LLVMValueRef v) {
+  LLVMValueRef s = LLVMBuildStore(g->b, v, bb_gep(g, p, off));
   LLVMSetAlignment(s, 4);
 }
 

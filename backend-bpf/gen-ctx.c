@@ -461,8 +461,8 @@ bool gen_ctx_builtin(Gen *g, const IrProbe *p, LLVMValueRef ctxp, LLVMValueRef c
     bb_atomic_add(g, bb_gep(g, ctl, offsetof(BpfCtl, lost)), bb_c64(g, 1));
     LLVMBuildBr(g->b, done);
     LLVMPositionBuilderAtEnd(g->b, ok);
-    bb_store32(g, rec, offsetof(BlayHeader, site), (uint32_t)site);
-    bb_store32(g, rec, offsetof(BlayHeader, code), 0);
+    bb_store32(g, rec, offsetof(BlayHeader, site), LLVMConstInt(g->i32, (uint64_t)site, false));
+    bb_store32(g, rec, offsetof(BlayHeader, code), LLVMConstInt(g->i32, 0, false));
     LLVMValueRef a[4] = {ctxp, bb_gep(g, rec, sizeof(BlayHeader)), LLVMConstInt(g->i32, 8 * BLAY_MAX_FRAMES, false),
                          bb_c64(g, 0)};
     LLVMValueRef n = bb_helper(g, BPF_FUNC_get_stack, g->i64, a, 4);

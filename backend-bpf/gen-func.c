@@ -201,10 +201,6 @@ static LLVMValueRef site_value(Fn *F, const BlaySite *s) {
   return LLVMBuildAdd(g->b, LLVMBuildTrunc(g->b, shift, g->i32, ""), site, "");
 }
 
-static void store32v(Gen *g, LLVMValueRef p, uint32_t off, LLVMValueRef v) {
-  LLVMSetAlignment(LLVMBuildStore(g->b, v, bb_gep(g, p, off)), 4);
-}
-
 /* Sends a record of s's shape: header (site, code: i32 values; aux: i64),
  * then the values of args (NULL: none).  A full ring buffer counts a lost
  * record. */
@@ -218,8 +214,8 @@ static void send_header(Fn *F, const BlaySite *s, LLVMValueRef site, LLVMValueRe
   bb_atomic_add(g, bb_gep(g, F->ctl, offsetof(BpfCtl, lost)), bb_c64(g, 1));
   LLVMBuildBr(g->b, done);
   LLVMPositionBuilderAtEnd(g->b, ok);
-  store32v(g, rec, offsetof(BlayHeader, site), site);
-  store32v(g, rec, offsetof(BlayHeader, code), code);
+  bb_store32(g, rec, offsetof(BlayHeader, site), site);
+  bb_store32(g, rec, offsetof(BlayHeader, code), code);
   bb_store64(g, rec, offsetof(BlayHeader, aux), aux);
   for (int k = 0; k < s->nargs; k++) {
     const BlayArg *a = &s->args[k];

@@ -75,7 +75,7 @@ LLVMValueRef bb_gep(Gen *g, LLVMValueRef base, uint64_t off); /* byte offset */
 LLVMValueRef bb_gep_var(Gen *g, LLVMValueRef base, LLVMValueRef off);
 LLVMValueRef bb_load64(Gen *g, LLVMValueRef p, uint64_t off);
 void bb_store64(Gen *g, LLVMValueRef p, uint64_t off, LLVMValueRef v);
-void bb_store32(Gen *g, LLVMValueRef p, uint64_t off, uint32_t v);
+void bb_store32(Gen *g, LLVMValueRef p, uint64_t off, LLVMValueRef v); /* v: an i32 */
 LLVMValueRef bb_c64(Gen *g, int64_t v);
 /* Signed 64-bit division and remainder with C's truncation (BPF v3 has only
  * unsigned ones); b != 0; b == -1 wraps as stap does. */

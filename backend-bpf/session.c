@@ -532,8 +532,7 @@ static int keep_pfd(BpfSession *s, int fd) {
 typedef struct TpAttach {
   BpfSession *s;
   struct bpf_program *prog;
-  uint64_t cookie; /* the probe's ordinal in its merged group (merge.c) */
-  bool merged;
+  int64_t cookie; /* the probe's ordinal in its merged group (merge.c); -1: each event's index */
   int n;
   int rc;
   char failed[200];
@@ -543,7 +542,7 @@ static int attach_tp_one(void *ctx, const char *system, const char *name) {
   TpAttach *t = ctx;
   /* a merged group's member: its ordinal; else the event's index in the
    * glob's order, which wildcard probes' pp() reads (gen-ctx.c) */
-  LIBBPF_OPTS(bpf_tracepoint_opts, o, .bpf_cookie = t->merged ? t->cookie : (uint64_t)t->n);
+  LIBBPF_OPTS(bpf_tracepoint_opts, o, .bpf_cookie = (uint64_t)(t->cookie >= 0 ? t->cookie : t->n));
   struct bpf_link *lk = bpf_program__attach_tracepoint_opts(t->prog, system, name, &o);
   if (!lk) {
     t->rc = -errno;
@@ -717,7 +716,7 @@ static int phase_attach(void *ctx, IrSession *is, IrInterp *in) {
       fprintf(err, "ERROR: %s\n", sp.why);
       return -1;
     }
-    TpAttach t = {.s = s, .prog = prog, .cookie = (uint64_t)member, .merged = grp != NULL};
+    TpAttach t = {.s = s, .prog = prog, .cookie = grp ? member : -1};
     char pat[200];
     snprintf(pat, sizeof pat, "%s:%s", sp.system, sp.event);
     int rc = tfs_event_glob(pat, attach_tp_one, &t);

@@ -119,22 +119,10 @@ static int object_path(char *buf, size_t len, const char *key) {
 int cli_cache_get(const char *key, BpfObjectImage *img, char *path, size_t len) {
   int rc = object_path(path, len, key);
   if (rc) return rc;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  struct stat st;
-  void *p = NULL;
-  if (fstat(fd, &st) != 0 || st.st_size <= 0 || !(p = malloc((size_t)st.st_size))) {
-    close(fd);
-    return -EIO;
-  }
-  size_t got = 0;
-  while (got < (size_t)st.st_size) {
-    ssize_t r = read(fd, (char *)p + got, (size_t)st.st_size - got);
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (got != (size_t)st.st_size) {
+  void *p;
+  size_t got;
+  if ((rc = cli_read_file(path, &p, &got)) != 0) return rc;
+  if (!got) {
     free(p);
     return -EIO;
   }

@@ -179,6 +179,8 @@ int cli_bpfgen_compile_cached(const IrModule *m, const BpfLayout *l, const BpfGe
 /* ---- cache.c: compiled objects kept between runs ---------------------------------------- */
 
 int cli_cache_dir(char *buf, size_t len); /* $SYSTEMTAP_DIR/cache/stapjit */
+/* A regular file's bytes, malloc'd (object.c).  0 or -errno. */
+int cli_read_file(const char *path, void **data, size_t *size);
 /* The object's name: a hash of what the generator's output depends on. */
 int cli_cache_key(const IrModule *m, const BpfGenOptions *go, const char *genpath, char key[33]);
 int cli_cache_get(const char *key, BpfObjectImage *img, char *path, size_t len); /* 0, or -errno (a miss) */

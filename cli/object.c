@@ -116,7 +116,7 @@ void cli_object_free(CliObject *obj) {
   memset(obj, 0, sizeof *obj);
 }
 
-static int read_file(const char *path, void **data, size_t *size) {
+int cli_read_file(const char *path, void **data, size_t *size) {
   FILE *f = fopen(path, "rb");
   if (!f) return -errno;
   struct stat st;
@@ -177,7 +177,7 @@ static int read_failed(const char *prog, const char *path, CliObject *obj, const
 
 int cli_object_read(const char *prog, const char *path, CliObject *obj, CliOptions *o) {
   memset(obj, 0, sizeof *obj);
-  int rc = read_file(path, &obj->data, &obj->size);
+  int rc = cli_read_file(path, &obj->data, &obj->size);
   if (rc) return read_failed(prog, path, obj, "%s", rc == -EINVAL ? "not a regular file" : strerror(-rc));
   char err[512];
   if (bobj_unpack(obj->data, obj->size, &obj->info, err, sizeof err) != 0)
